@@ -1,0 +1,27 @@
+/**
+ * Resource monitors. A monitor runs for a whole benchmark, sampling every `interval`; the engine
+ * brackets each round with roundStart/roundEnd and gets that round's rows. A monitor that cannot
+ * reach its target warns once (through `warn`) and yields rows of nulls or none; it never throws
+ * out of sample/roundEnd, so the benchmark goes on.
+ */
+import type { MetricFigure, ResourceRow } from '../stats/types.ts';
+
+/** A process known by PID (our workers, the embedded network). */
+export interface KnownProcess {
+  pid: number;
+  name: string;
+}
+
+export interface Monitor {
+  readonly type: 'process' | 'docker' | 'prometheus';
+  /** Begin sampling. */
+  start(): Promise<void>;
+  /** Processes started since (a round's workers); only the process monitor uses it. */
+  addProcesses?(procs: KnownProcess[]): void;
+  roundStart(): void;
+  roundEnd(): Promise<{ rows: ResourceRow[]; metrics: MetricFigure[] }>;
+  stop(): Promise<void>;
+}
+
+/** Where monitors send warnings (once per target), e.g. console.warn in the engine. */
+export type WarnFn = (message: string) => void;

@@ -1,0 +1,128 @@
+/** Figures of one round, as the matchers, reports and JSON results see them. All times in ms. */
+
+/** Latency figures from an HDR histogram with microsecond resolution, reported in milliseconds. */
+export interface LatencyStats {
+  count: number;
+  min: number;
+  max: number;
+  avg: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+}
+
+/** One second of the round (second 0 starts at the round's start instant). */
+export interface SecondPoint {
+  second: number;
+  /** Transactions sent in this second. */
+  sent: number;
+  /** Transactions that completed successfully in this second. */
+  succeeded: number;
+  /** Transactions that failed in this second. */
+  failed: number;
+  /** Latency percentiles of the transactions completed in this second (ms); null when none did. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Why a round ended early, with what was measured up to then kept in the result. */
+export interface RoundAbort {
+  reason: string;
+  workerIndex?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** Last lines the worker wrote to stderr. */
+  stderrTail?: string;
+}
+
+/** MVCC and other validation conflicts of a round (filled by connectors/networks that know them). */
+export interface ConflictReport {
+  /** Fabric validation code -> count, e.g. `{ MVCC_READ_CONFLICT: 12 }`. */
+  byCode: Record<string, number>;
+  /** Hottest conflicting keys, most conflicts first. */
+  hotKeys: Array<{ key: string; count: number; readers: string[]; writers: string[] }>;
+  /** Where the key detail came from, e.g. `embedded-validator` or `block-rwsets`. */
+  source?: string;
+}
+
+/** How a matcher judged this round; collected for reports. */
+export interface ExpectationOutcome {
+  matcher: string;
+  expected: string;
+  actual: string;
+  pass: boolean;
+}
+
+/** One row of the resource table (filled by the monitors room). Unknown figures are null. */
+export interface ResourceRow {
+  type: string;
+  name: string;
+  memoryMaxBytes: number | null;
+  memoryAvgBytes: number | null;
+  cpuMaxPercent: number | null;
+  cpuAvgPercent: number | null;
+  trafficInBytes: number | null;
+  trafficOutBytes: number | null;
+  discReadBytes: number | null;
+  discWriteBytes: number | null;
+  /** Samples over the round: seconds since round start, CPU %, memory bytes. */
+  series: Array<{ t: number; cpu: number | null; mem: number | null }>;
+}
+
+/** A Prometheus metric reduced over a round (filled by the prometheus monitor). */
+export interface MetricFigure {
+  source: string;
+  metric: string;
+  labels: Record<string, string>;
+  kind: 'counter' | 'gauge' | 'histogram';
+  /** counter: increase over the round; gauge: max and avg; histogram: count, sum and quantiles. */
+  value: Record<string, number | null>;
+}
+
+export interface RoundResult {
+  /** Bumped when the shape changes; readers check it. */
+  schemaVersion: 1;
+  label: string;
+  description?: string;
+  roundIndex: number;
+  workers: number;
+  rateControl: { type: string; opts?: Record<string, unknown> };
+  /** Open model: latency also measured from intended send times. Closed: backlog-driven. */
+  model: 'open' | 'closed';
+  txNumber?: number;
+  txDuration?: number;
+  trim: number;
+  /** Wall-clock ISO time the round's start barrier released the workers. */
+  startedAt: string;
+  /** Seconds from the first send to the last completion (after trim). */
+  elapsedSec: number;
+  succeeded: number;
+  failed: number;
+  /** Failure reason -> count. Distinct reasons are capped; the rest count under `other`. */
+  failuresByReason: Record<string, number>;
+  /** (succeeded + failed) / (last send - first send), tx/s. */
+  sendRate: number;
+  /** succeeded / (last completion - first send), tx/s. */
+  throughput: number;
+  /** Caliper's throughput: (succeeded + failed) / (last completion - first send), tx/s. */
+  caliperThroughput: number;
+  /** Latency of successful transactions, measured from the actual send. */
+  latency: LatencyStats;
+  /** Latency of successful transactions, measured from the intended send (open model only). */
+  correctedLatency?: LatencyStats;
+  /** How late sends were against their intended time (open model only). */
+  sendLateness?: LatencyStats;
+  /** Per-phase latency where the connector reports phases (Fabric: endorse, order, commit). */
+  phases: Record<string, LatencyStats>;
+  series: SecondPoint[];
+  conflicts?: ConflictReport;
+  resources?: ResourceRow[];
+  metrics?: MetricFigure[];
+  expectations: ExpectationOutcome[];
+  /** Set when the round ended early (worker crash, network gone, timeout). */
+  aborted?: RoundAbort;
+}
