@@ -1,0 +1,229 @@
+/**
+ * The three workload dialects behind one shape: ledgerbench's defineWorkload(), Caliper 0.4+ workload
+ * modules (createWorkloadModule / initializeWorkloadModule / submitTransaction / cleanupWorkloadModule)
+ * and Caliper 0.1 callback modules (init(blockchain, context, args) / run() / end()).
+ */
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../config/errors.ts';
+import type { Connector, TxOutcome, TxRequest } from '../connectors/types.ts';
+import { isDefinedWorkload, type TxInfo, type Workload, type WorkloadContext, workloadKey } from './workload-api.ts';
+
+export type Dialect = 'ledgerbench' | 'caliper' | 'caliper-v0.1';
+
+/** A workload ready to run in a worker, whatever dialect it was written in. */
+export interface RunnableWorkload {
+  dialect: Dialect;
+  init(): Promise<void>;
+  /** Runs transaction `index` of this worker; never rejects. */
+  run(index: number): Promise<TxOutcome>;
+  end(): Promise<void>;
+}
+
+type ModuleNamespace = Record<string, unknown>;
+
+/** Imports a workload module and tells its dialect; ConfigError when it has nothing to run. */
+export async function loadWorkloadModule(path: string, source: string, field: string): Promise<{ dialect: Dialect; mod: ModuleNamespace }> {
+  let mod: ModuleNamespace;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as ModuleNamespace;
+  } catch (err) {
+    throw new ConfigError(source, field, `workload module ${path} failed to load: ${(err as Error).message}`, 'fix the error in the module (run it with `npx tsx <module>` to see it alone)');
+  }
+  return { dialect: detectDialect(mod, path, source, field), mod };
+}
+
+function detectDialect(mod: ModuleNamespace, path: string, source: string, field: string): Dialect {
+  const def = mod.default as ModuleNamespace | undefined;
+  if (isDefinedWorkload(def) || isDefinedWorkload(mod)) return 'ledgerbench';
+  if (typeof mod.createWorkloadModule === 'function' || typeof def?.createWorkloadModule === 'function') return 'caliper';
+  if (typeof mod.run === 'function' || typeof def?.run === 'function') return 'caliper-v0.1';
+  throw new ConfigError(source, field, `workload module ${path} has no run function`, 'export default defineWorkload({ run }) (ledgerbench), export createWorkloadModule() (Caliper 0.4+), or export init/run/end (Caliper 0.1)');
+}
+
+/** What a worker knows when it builds its workload. */
+export interface WorkloadSetup {
+  workerIndex: number;
+  workerCount: number;
+  roundIndex: number;
+  roundLabel: string;
+  runId: string;
+  arguments: Record<string, unknown>;
+  connector: Connector;
+  txTimeoutMs: number;
+}
+
+/** Builds the runnable form of an imported module. */
+export function makeRunnable(dialect: Dialect, mod: ModuleNamespace, setup: WorkloadSetup): RunnableWorkload {
+  if (dialect === 'ledgerbench') return fromLedgerbench((isDefinedWorkload(mod.default) ? mod.default : mod) as Workload, setup);
+  if (dialect === 'caliper') return fromCaliper(mod, setup);
+  return fromCaliperV01((typeof mod.run === 'function' ? mod : mod.default) as ModuleNamespace, setup);
+}
+
+class Tx implements TxInfo {
+  constructor(
+    readonly seq: number,
+    readonly index: number,
+    private readonly runId: string,
+    private readonly roundIndex: number,
+  ) {}
+  uniqueKey(prefix: string): string {
+    return workloadKey(prefix, this.runId, this.roundIndex, this.seq);
+  }
+}
+
+function fromLedgerbench(w: Workload, s: WorkloadSetup): RunnableWorkload {
+  const ctx: WorkloadContext = {
+    workerIndex: s.workerIndex,
+    workerCount: s.workerCount,
+    roundIndex: s.roundIndex,
+    roundLabel: s.roundLabel,
+    runId: s.runId,
+    arguments: s.arguments,
+    connector: s.connector,
+    submit: (req) => s.connector.submit(req),
+    evaluate: (req) => s.connector.evaluate(req),
+    keyFor: (prefix, roundIndex, seq) => workloadKey(prefix, s.runId, roundIndex, seq),
+  };
+  return {
+    dialect: 'ledgerbench',
+    init: async () => {
+      await w.init?.(ctx);
+    },
+    run: (index) => settle(() => w.run(ctx, new Tx(index * s.workerCount + s.workerIndex, index, s.runId, s.roundIndex))),
+    end: async () => {
+      await w.end?.(ctx);
+    },
+  };
+}
+
+/** Caliper's Fabric request settings, as its workload modules pass them to sendRequests. */
+interface CaliperRequest {
+  contractId: string;
+  contractFunction: string;
+  contractArguments?: unknown[];
+  readOnly?: boolean;
+  transientMap?: Record<string, string | Uint8Array>;
+  channel?: string;
+  targetOrganizations?: string[];
+  timeout?: number;
+}
+
+const OUTCOME = Symbol('ledgerbench.outcome');
+
+/** The parts of Caliper's TxStatus that workload modules call, carrying our outcome. */
+function caliperStatus(outcome: TxOutcome): Record<string | symbol, unknown> {
+  return {
+    [OUTCOME]: outcome,
+    GetID: () => outcome.txId,
+    GetStatus: () => (outcome.ok ? 'success' : 'failed'),
+    IsCommitted: () => outcome.ok,
+    IsVerified: () => true,
+    GetResult: () => outcome.payload,
+    GetErrMsg: () => outcome.message ?? outcome.reason,
+  };
+}
+
+function toRequest(r: CaliperRequest): TxRequest {
+  return {
+    contract: r.contractId,
+    fn: r.contractFunction,
+    args: (r.contractArguments ?? []).map(String),
+    transient: r.transientMap,
+    channel: r.channel,
+    endorsingOrgs: r.targetOrganizations,
+    timeoutMs: r.timeout !== undefined ? r.timeout * 1000 : undefined,
+  };
+}
+
+function fromCaliper(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
+  const create = (mod.createWorkloadModule ?? (mod.default as ModuleNamespace).createWorkloadModule) as () => Record<string, (...a: unknown[]) => unknown>;
+  const instance = create();
+  const send = async (r: CaliperRequest) => {
+    const req = toRequest(r);
+    return caliperStatus(await (r.readOnly ? s.connector.evaluate(req) : s.connector.submit(req)));
+  };
+  const sutAdapter = {
+    getType: () => s.connector.bcType,
+    sendRequests: (requests: CaliperRequest | CaliperRequest[]) => (Array.isArray(requests) ? Promise.all(requests.map(send)) : send(requests)),
+  };
+  return {
+    dialect: 'caliper',
+    init: async () => {
+      await instance.initializeWorkloadModule?.(s.workerIndex, s.workerCount, s.roundIndex, s.arguments, sutAdapter, {});
+    },
+    run: () => settle(() => instance.submitTransaction() as Promise<unknown>),
+    end: async () => {
+      await instance.cleanupWorkloadModule?.();
+    },
+  };
+}
+
+/** Caliper 0.1 request objects: fabric-ccp `{ chaincodeFunction, chaincodeArguments }` or fabric `{ verb, ...args }`. */
+function v01Request(contract: string, item: Record<string, unknown>, timeoutSec: unknown): TxRequest {
+  const timeoutMs = typeof timeoutSec === 'number' ? timeoutSec * 1000 : undefined;
+  if (typeof item.chaincodeFunction === 'string') {
+    return { contract, fn: item.chaincodeFunction, args: ((item.chaincodeArguments as unknown[]) ?? []).map(String), transient: item.transientMap as TxRequest['transient'], timeoutMs };
+  }
+  const { verb, ...rest } = item;
+  return { contract, fn: String(verb), args: Object.values(rest).map(String), timeoutMs };
+}
+
+function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
+  const many = async (contract: string, args: unknown, timeout: unknown, call: (r: TxRequest) => Promise<TxOutcome>) => {
+    const items = (Array.isArray(args) ? args : [args]) as Record<string, unknown>[];
+    return Promise.all(items.map(async (item) => caliperStatus(await call(v01Request(contract, item, timeout)))));
+  };
+  const blockchain = {
+    bcType: s.connector.bcType,
+    invokeSmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.submit(r)),
+    querySmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.evaluate(r)),
+    /** v0.1's queryState(context, contractId, version, key, fcn = 'query'). */
+    queryState: async (_ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') => caliperStatus(await s.connector.evaluate({ contract, fn: fcn, args: [key] })),
+  };
+  const fn = (name: string) => mod[name] as ((...a: unknown[]) => unknown) | undefined;
+  return {
+    dialect: 'caliper-v0.1',
+    init: async () => {
+      await fn('init')?.(blockchain, { workerIndex: s.workerIndex, roundIndex: s.roundIndex }, s.arguments);
+    },
+    run: () => settle(() => fn('run')!() as Promise<unknown>),
+    end: async () => {
+      await fn('end')?.();
+    },
+  };
+}
+
+const OK: TxOutcome = Object.freeze({ ok: true });
+
+/**
+ * Turns whatever a workload's run returned (or threw) into one outcome. Written with then() rather than
+ * async/await: this runs once per transaction and every saved promise counts at 500k tx/s.
+ */
+function settle(run: () => unknown): Promise<TxOutcome> {
+  try {
+    const value = run();
+    if (value && typeof (value as Promise<unknown>).then === 'function') return (value as Promise<unknown>).then(toOutcome, toFailure);
+    return Promise.resolve(toOutcome(value));
+  } catch (err) {
+    return Promise.resolve(toFailure(err));
+  }
+}
+
+function toFailure(err: unknown): TxOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, stage: 'workload', reason: `workload error: ${message.split('\n')[0].slice(0, 120)}`, message };
+}
+
+function toOutcome(value: unknown): TxOutcome {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return OK;
+    const outcomes = value.map(toOutcome);
+    return outcomes.find((o) => !o.ok) ?? outcomes[0];
+  }
+  if (value && typeof value === 'object') {
+    const carried = (value as Record<symbol, unknown>)[OUTCOME];
+    if (carried) return carried as TxOutcome;
+    if (typeof (value as TxOutcome).ok === 'boolean') return value as TxOutcome;
+  }
+  return OK;
+}

@@ -1,0 +1,208 @@
+/**
+ * Runs one round: forks the workers, opens the start barrier, merges their statistics as they stream
+ * in, shows progress, and ends the round cleanly whatever happens (a worker crash stops the others and
+ * keeps what was measured). No worker outlives the round.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/errors.ts';
+import type { RoundSpec } from '../config/types.ts';
+import { validateNetworkRef } from '../connectors/registry.ts';
+import type { NetworkRef } from '../connectors/types.ts';
+import type { MonitorSet } from '../monitors/index.ts';
+import { conflictMark, conflictsSince } from '../network/conflicts.ts';
+import { rateModel } from '../rate/registry.ts';
+import { RoundAggregator } from '../stats/aggregate.ts';
+import type { ConflictReport, RoundAbort, RoundResult } from '../stats/types.ts';
+import { loadWorkloadModule } from './dialects.ts';
+import { forkTs } from './fork-ts.ts';
+import type { FromWorker, ToWorker } from './messages.ts';
+import type { RoundProgress } from './progress.ts';
+import { splitCount } from './split.ts';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+/** Time between releasing the barrier and the round's start instant, so every worker gets the message first. */
+const BARRIER_LEAD_MS = 50;
+/** How long workers may take to prepare (connect, init the workload). */
+const READY_TIMEOUT_MS = 120_000;
+const STDERR_TAIL_BYTES = 4096;
+
+/** What a round runs against and reports to. */
+export interface RoundEnvironment {
+  network: NetworkRef;
+  /** Shared by all rounds of a run; part of every uniqueKey. */
+  runId: string;
+  monitors?: MonitorSet;
+  onProgress?: (p: RoundProgress) => void;
+  /** Aborts the round (e.g. test run interrupted); what was measured is kept. */
+  signal?: AbortSignal;
+}
+
+interface WorkerState {
+  index: number;
+  child: ChildProcess;
+  ready: boolean;
+  done: boolean;
+  exited: boolean;
+  stderrTail: string;
+}
+
+/** Runs one round and returns its figures. Throws ConfigError for bad input, before any transaction. */
+export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<RoundResult> {
+  validateNetworkRef(env.network, spec.source, 'network');
+  await loadWorkloadModule(spec.workload.module, spec.source, 'workload');
+  const shares = spec.txNumber !== undefined ? splitCount(spec.txNumber, spec.workers) : undefined;
+  const workers: WorkerState[] = [];
+  let aborted: RoundAbort | undefined;
+  const aggregator = new RoundAggregator({
+    label: spec.label,
+    description: spec.description,
+    roundIndex: spec.roundIndex,
+    workers: spec.workers,
+    rateControl: spec.rateControl,
+    model: rateModel(spec.rateControl),
+    txNumber: spec.txNumber,
+    txDuration: spec.txDuration,
+    trim: spec.trim,
+    startedAt: new Date().toISOString(),
+  });
+
+  const stopAll = (reason: string) => {
+    for (const w of workers) if (!w.exited && w.child.connected) w.child.send({ type: 'stop', reason } satisfies ToWorker);
+  };
+  const abort = (a: RoundAbort) => {
+    if (aborted) return;
+    aborted = a;
+    stopAll(a.reason);
+  };
+
+  let resolveReady!: () => void;
+  let rejectReady!: (e: Error) => void;
+  const allReady = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  let resolveDone!: () => void;
+  const allDone = new Promise<void>((res) => {
+    resolveDone = res;
+  });
+  const checkDone = () => {
+    if (workers.every((w) => w.done || w.exited)) resolveDone();
+  };
+  let started = false;
+
+  for (let index = 0; index < spec.workers; index++) {
+    const child = forkTs(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const w: WorkerState = { index, child, ready: false, done: false, exited: false, stderrTail: '' };
+    workers.push(w);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      w.stderrTail = (w.stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+    });
+    child.on('message', (msg: FromWorker) => {
+      if (msg.type === 'ready') {
+        w.ready = true;
+        if (workers.length === spec.workers && workers.every((x) => x.ready)) resolveReady();
+      } else if (msg.type === 'stats') {
+        aggregator.add(index, msg.snapshot);
+      } else if (msg.type === 'done') {
+        aggregator.add(index, msg.snapshot);
+        w.done = true;
+        checkDone();
+      } else if (msg.type === 'fatal') {
+        const err = msg.config ? new ConfigError(msg.config.file, msg.config.field, msg.message, msg.config.fix) : new Error(`worker ${index}: ${msg.message}`);
+        if (!started) rejectReady(err);
+        else abort({ reason: `worker ${index} failed: ${msg.message}`, workerIndex: index });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      w.exited = true;
+      if (!w.done) {
+        const crash: RoundAbort = { reason: `worker ${index} exited with ${signal ? `signal ${signal}` : `code ${code}`} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
+        if (!started) rejectReady(Object.assign(new Error(`${crash.reason}\n${crash.stderrTail}`), { abort: crash }));
+        else abort(crash);
+      }
+      checkDone();
+    });
+    child.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId } satisfies ToWorker);
+  }
+
+  try {
+    await withTimeout(allReady, READY_TIMEOUT_MS, `workers were not ready within ${READY_TIMEOUT_MS / 1000}s`);
+  } catch (err) {
+    await killAll(workers);
+    throw err;
+  }
+
+  env.monitors?.addProcesses(workers.map((w) => ({ pid: w.child.pid as number, name: `worker ${w.index} (${spec.label})` })));
+  env.monitors?.roundStart();
+  const mark = env.network.operationsUrl ? await conflictMark(env.network.operationsUrl).catch(() => undefined) : undefined;
+
+  started = true;
+  const startEpochMs = Date.now() + BARRIER_LEAD_MS;
+  for (const w of workers) w.child.send({ type: 'start', startEpochMs } satisfies ToWorker);
+
+  const onAbort = () => abort({ reason: `round cancelled: ${String(env.signal?.reason ?? 'aborted')}` });
+  env.signal?.addEventListener('abort', onAbort, { once: true });
+  const expectedSec = expectedLength(spec);
+  const ticker = setInterval(() => {
+    const p = aggregator.progress();
+    env.onProgress?.({ label: spec.label, ...p, elapsedSec: (Date.now() - startEpochMs) / 1000, expectedSec, total: spec.txNumber });
+  }, 1000);
+  // A txDuration round has a known end; one that overruns it by far is stuck, not slow.
+  const watchdog = spec.txDuration !== undefined ? setTimeout(() => abort({ reason: `round overran its ${spec.txDuration}s by more than the transaction timeout plus 30s` }), spec.txDuration * 1000 + spec.txTimeoutMs + 30_000) : undefined;
+  try {
+    await allDone;
+  } finally {
+    clearInterval(ticker);
+    if (watchdog) clearTimeout(watchdog);
+    env.signal?.removeEventListener('abort', onAbort);
+    await killAll(workers);
+  }
+
+  const [monitored, conflicts] = await Promise.all([
+    env.monitors?.roundEnd(),
+    mark !== undefined && env.network.operationsUrl ? conflictsSince(env.network.operationsUrl, mark).catch(() => undefined) : undefined,
+  ]);
+  const result = aggregator.result({ aborted, resources: monitored?.rows, metrics: monitored?.metrics });
+  result.conflicts = conflictReport(result.failuresByReason, conflicts);
+  return result;
+}
+
+/** Fabric validation codes among the failure reasons, plus the network's key detail when it has some. */
+function conflictReport(failures: Record<string, number>, fromNetwork: ConflictReport | undefined): ConflictReport | undefined {
+  const byCode: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(failures)) if (/^[A-Z][A-Z_]+$/.test(reason)) byCode[reason] = count;
+  if (Object.keys(byCode).length === 0 && !fromNetwork?.hotKeys.length) return undefined;
+  return { byCode, hotKeys: fromNetwork?.hotKeys ?? [], source: fromNetwork?.source };
+}
+
+function expectedLength(spec: RoundSpec): number | undefined {
+  if (spec.txDuration !== undefined) return spec.txDuration;
+  const tps = spec.rateControl.type === 'fixed-rate' ? Number(spec.rateControl.opts?.tps) : Number.NaN;
+  return spec.txNumber !== undefined && tps > 0 ? spec.txNumber / tps : undefined;
+}
+
+/** Ends every worker process: politely first, then SIGKILL for any that do not go. */
+async function killAll(workers: WorkerState[]): Promise<void> {
+  const alive = workers.filter((w) => !w.exited);
+  if (alive.length === 0) return;
+  await Promise.all(
+    alive.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.exited) return resolve();
+          w.child.once('exit', () => resolve());
+          const hard = setTimeout(() => w.child.kill('SIGKILL'), 3000);
+          w.child.once('exit', () => clearTimeout(hard));
+          if (w.child.connected) w.child.disconnect();
+          else w.child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,128 @@
+/**
+ * Entry point of a worker process (forked by the round manager). It prepares its connector, workload
+ * and rate controller, waits at the start barrier, sends, streams statistics about once a second and
+ * reports when done. If the manager goes away, it exits at once: a worker never outlives its round.
+ */
+import { performance } from 'node:perf_hooks';
+import { ConfigError } from '../config/errors.ts';
+import { createConnector } from '../connectors/registry.ts';
+import type { Connector } from '../connectors/types.ts';
+import { createRateController } from '../rate/registry.ts';
+import type { RateController } from '../rate/types.ts';
+import { TxRecorder } from '../stats/recorder.ts';
+import { loadWorkloadModule, makeRunnable, type RunnableWorkload } from './dialects.ts';
+import type { FromWorker, InitMessage, StartMessage, ToWorker } from './messages.ts';
+import { SendLoop } from './send-loop.ts';
+
+const STATS_INTERVAL_MS = 1000;
+
+interface Prepared {
+  init: InitMessage;
+  connector: Connector;
+  workload: RunnableWorkload;
+  controller: RateController;
+  recorder: TxRecorder;
+}
+
+let prepared: Prepared | undefined;
+let loop: SendLoop | undefined;
+let stopReason: string | undefined;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+/** Sends a last message and leaves once it is on its way. */
+function sendAndLeave(msg: FromWorker): void {
+  process.send?.(msg, undefined, {}, () => process.disconnect?.());
+}
+
+async function prepare(init: InitMessage): Promise<Prepared> {
+  const { round, workerIndex, txCount, network, runId } = init;
+  const durationMs = round.txDuration !== undefined ? round.txDuration * 1000 : undefined;
+  const connector = await createConnector({ workerIndex, workerCount: round.workers, network, txTimeoutMs: round.txTimeoutMs });
+  const { dialect, mod } = await loadWorkloadModule(round.workload.module, round.source, 'workload');
+  const workload = makeRunnable(dialect, mod, {
+    workerIndex,
+    workerCount: round.workers,
+    roundIndex: round.roundIndex,
+    roundLabel: round.label,
+    runId,
+    arguments: round.workload.arguments,
+    connector,
+    txTimeoutMs: round.txTimeoutMs,
+  });
+  await workload.init();
+  const controller = await createRateController(round.rateControl, {
+    workerIndex,
+    workerCount: round.workers,
+    roundIndex: round.roundIndex,
+    roundLabel: round.label,
+    txCount,
+    durationMs,
+    baseDir: process.cwd(),
+  });
+  const recorder = new TxRecorder({
+    workerIndex,
+    trim: round.trim,
+    trimBy: round.txNumber !== undefined ? 'tx' : 'seconds',
+    txCount,
+    durationMs,
+    openModel: controller.model === 'open',
+  });
+  return { init, connector, workload, controller, recorder };
+}
+
+async function runRound(p: Prepared, start: StartMessage): Promise<void> {
+  // The shared start instant on this process's monotonic clock.
+  const origin = performance.now() + (start.startEpochMs - Date.now());
+  const now = () => performance.now() - origin;
+  if (now() < 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(-now())));
+  const { round } = p.init;
+  loop = new SendLoop({
+    controller: p.controller,
+    recorder: p.recorder,
+    run: (index) => p.workload.run(index),
+    now,
+    txCount: p.init.txCount,
+    durationMs: round.txDuration !== undefined ? round.txDuration * 1000 : undefined,
+  });
+  if (stopReason) loop.stop();
+  const ticker = setInterval(() => send({ type: 'stats', snapshot: p.recorder.takeSnapshot() }), STATS_INTERVAL_MS);
+  try {
+    await loop.run();
+    const abandoned = await loop.drain(stopReason ? Math.min(2000, round.txTimeoutMs) : round.txTimeoutMs);
+    clearInterval(ticker);
+    const snapshot = p.recorder.takeSnapshot();
+    await p.workload.end().catch(() => {});
+    await p.connector.close().catch(() => {});
+    sendAndLeave({ type: 'done', snapshot, abandoned });
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+function fatal(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  const config = err instanceof ConfigError ? { file: err.file, field: err.field, fix: err.fix } : undefined;
+  process.exitCode = 1;
+  sendAndLeave({ type: 'fatal', message, config });
+}
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.type === 'init') {
+    prepare(msg).then((p) => {
+      prepared = p;
+      send({ type: 'ready', dialect: p.workload.dialect });
+    }, fatal);
+  } else if (msg.type === 'start') {
+    if (!prepared) return fatal(new Error('start before init'));
+    runRound(prepared, msg).catch(fatal);
+  } else if (msg.type === 'stop') {
+    stopReason = msg.reason;
+    loop?.stop();
+  }
+});
+
+// The manager is gone (crashed, killed, test run interrupted): leave at once.
+process.on('disconnect', () => process.exit(process.exitCode ?? 0));

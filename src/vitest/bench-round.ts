@@ -1,0 +1,55 @@
+/** benchRound(): run one benchmark round from inside a Vitest test. */
+import { dirname } from 'node:path';
+import { expect, inject } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
+import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
+import type { RoundSpec } from '../config/types.ts';
+import { runRound } from '../engine/manager.ts';
+import { progressPrinter } from '../engine/progress.ts';
+import { createMonitors, MonitorSet } from '../monitors/index.ts';
+import type { RoundResult } from '../stats/types.ts';
+import { CONTEXT_KEY, type LedgerbenchContext } from './context.ts';
+
+let roundsInThisFile = 0;
+
+function context(): LedgerbenchContext {
+  const ctx = inject(CONTEXT_KEY);
+  if (!ctx) {
+    throw new Error("benchRound() runs only in a ledgerbench project: add ledgerbench({ network: 'networks/embedded.yaml' }) to test.projects in vitest.config.ts and run `npx vitest --project perf`");
+  }
+  return ctx;
+}
+
+/**
+ * Runs one round with worker processes against the project's network and returns its figures. Bad
+ * options throw before any worker starts; a fault mid-round (a worker crash, the network going away)
+ * returns the figures measured so far with `aborted` saying why.
+ *
+ * @example
+ * const r = await benchRound({ label: 'transfer', workers: 2, txDuration: 20,
+ *   rateControl: { type: 'fixed-rate', opts: { tps: 200 } }, workload: './workloads/transfer.ts' });
+ * expect(r).toHaveThroughputAbove(190);
+ */
+export async function benchRound(options: BenchRoundOptions): Promise<RoundResult> {
+  const ctx = context();
+  const testFile = getCurrentTest()?.file?.filepath ?? expect.getState().testPath ?? process.cwd();
+  const spec = normalizeRound(options, { source: testFile, field: '', baseDir: dirname(testFile), roundIndex: roundsInThisFile++ });
+  return runSpecInTest(spec, ctx, ctx.monitor, testFile);
+}
+
+/** Runs a validated round inside the current test and attaches its result for the reporter. */
+export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string): Promise<RoundResult> {
+  const warn = (message: string) => process.stderr.write(`[ledgerbench] warning: ${message}\n`);
+  const monitors = monitorBlock === false ? undefined : new MonitorSet(createMonitors(monitorBlock, { file: monitorFile, warn, ownProcesses: ctx.networkProcesses, metricsUrls: ctx.metricsUrls }));
+  const progress = progressPrinter();
+  await monitors?.start();
+  try {
+    const result = await runRound(spec, { network: ctx.network, runId: ctx.runId, monitors, onProgress: progress.update });
+    const test = getCurrentTest();
+    if (test) (test.meta.ledgerbench ??= []).push(result);
+    return result;
+  } finally {
+    progress.done();
+    await monitors?.stop();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Vitest global setup of a ledgerbench project: brings the network up once for the whole run, hands
+ * its connection details to the test files, and brings it down at the end, also when tests fail or
+ * the run is interrupted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { openNetwork } from '../network/open.ts';
+import type { NetworkHandle } from '../network/types.ts';
+import { CONTEXT_KEY, OPTIONS_KEY } from './context.ts';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const options = project.getProvidedContext()[OPTIONS_KEY];
+  const log = (line: string) => process.stderr.write(`[ledgerbench] ${line}\n`);
+  log(`starting network ${options.network}`);
+  const handle: NetworkHandle = await openNetwork(options.network, { log });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await handle.stop();
+  };
+  // Ctrl-C or a CI cancel: take the network down before Vitest exits.
+  const onSignal = () => {
+    void stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  project.provide(CONTEXT_KEY, {
+    network: handle.ref,
+    networkFile: options.network,
+    runId: randomBytes(3).toString('hex'),
+    networkProcesses: handle.pids,
+    metricsUrls: handle.metricsUrls,
+    monitor: options.monitor,
+  });
+  return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stop();
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Custom matchers that gate a round's figures. Each failure message prints the round's measured row,
+ * not just two numbers, so a red CI run says what the round actually did.
+ */
+import { parseDuration } from '../stats/format.ts';
+import type { LatencyStats, RoundResult } from '../stats/types.ts';
+
+/** A latency limit: milliseconds, or a string such as '250ms', '1.5s'. */
+export type LatencyLimit = number | string;
+
+interface MatcherResult {
+  pass: boolean;
+  message: () => string;
+  actual?: unknown;
+  expected?: unknown;
+}
+
+type Percentile = 50 | 75 | 90 | 95 | 99 | 99.9;
+const PERCENTILE_KEYS: Record<string, keyof LatencyStats> = { '50': 'p50', '75': 'p75', '90': 'p90', '95': 'p95', '99': 'p99', '99.9': 'p999' };
+
+function isRound(value: unknown): value is RoundResult {
+  return typeof value === 'object' && value !== null && (value as RoundResult).schemaVersion === 1 && Array.isArray((value as RoundResult).expectations);
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+
+/** One line with everything a reader needs to judge the round. */
+export function measuredRow(r: RoundResult): string {
+  const l = r.latency;
+  const conflicts = r.conflicts ? Object.entries(r.conflicts.byCode).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+  return [
+    `round '${r.label}' (#${r.roundIndex}): succ ${r.succeeded}, fail ${r.failed}`,
+    `send rate ${fmt(r.sendRate)} tps, throughput ${fmt(r.throughput)} tps`,
+    `latency ms min ${fmt(l.min, 2)} avg ${fmt(l.avg, 2)} p50 ${fmt(l.p50, 2)} p95 ${fmt(l.p95, 2)} p99 ${fmt(l.p99, 2)} max ${fmt(l.max, 2)}`,
+    conflicts ? `conflicts: ${conflicts}` : '',
+    r.aborted ? `aborted: ${r.aborted.reason}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n  ');
+}
+
+/** Wraps a check so it validates its input, records its verdict on the round, and explains failures. */
+function matcher(name: string, check: (r: RoundResult, ...args: never[]) => { pass: boolean; expected: string; actual: string }) {
+  return function (this: { isNot: boolean }, received: unknown, ...args: unknown[]): MatcherResult {
+    if (!isRound(received)) {
+      throw new TypeError(`${name}: expected the RoundResult that benchRound() returns, got ${received === null ? 'null' : typeof received}`);
+    }
+    const { pass, expected, actual } = check(received, ...(args as never[]));
+    received.expectations.push({ matcher: this.isNot ? `not.${name}` : name, expected, actual, pass: this.isNot ? !pass : pass });
+    return {
+      pass,
+      message: () => `expected ${this.isNot ? 'not ' : ''}${expected}, measured ${actual}\n  ${measuredRow(received)}`,
+      actual,
+      expected,
+    };
+  };
+}
+
+function limitMs(limit: LatencyLimit, name: string): number {
+  const ms = parseDuration(limit);
+  if (!(ms >= 0)) throw new TypeError(`${name}: limit must be milliseconds or a duration string such as '1.5s', got ${JSON.stringify(limit)}`);
+  return ms;
+}
+
+function latencyVerdict(r: RoundResult, key: keyof LatencyStats, label: string, limit: LatencyLimit, name: string) {
+  const ms = limitMs(limit, name);
+  const value = r.latency[key];
+  const measured = r.latency.count > 0;
+  return { pass: measured && value < ms, expected: `${label} latency below ${fmt(ms, 2)} ms`, actual: measured ? `${fmt(value, 2)} ms` : 'no successful transactions' };
+}
+
+function latencyCheck(name: string, key: keyof LatencyStats, label: string) {
+  return matcher(name, (r, limit: LatencyLimit) => latencyVerdict(r, key, label, limit, name));
+}
+
+/** The matchers, as passed to expect.extend(). */
+export const ledgerbenchMatchers = {
+  toHaveThroughputAbove: matcher('toHaveThroughputAbove', (r, tps: number) => ({ pass: r.throughput > tps, expected: `throughput above ${tps} tps`, actual: `${fmt(r.throughput)} tps` })),
+  toHaveSendRateNear: matcher('toHaveSendRateNear', (r, tps: number, tolerance = 0.05) => {
+    const error = Math.abs(r.sendRate - tps) / tps;
+    return { pass: error <= tolerance, expected: `send rate within ${fmt(tolerance * 100)}% of ${tps} tps`, actual: `${fmt(r.sendRate)} tps (${fmt(error * 100, 2)}% off)` };
+  }),
+  toHaveSuccessRateAbove: matcher('toHaveSuccessRateAbove', (r, ratio: number) => {
+    const total = r.succeeded + r.failed;
+    const rate = total === 0 ? 0 : r.succeeded / total;
+    return { pass: total > 0 && rate > ratio, expected: `success rate above ${fmt(ratio * 100, 2)}%`, actual: `${fmt(rate * 100, 2)}% (${r.succeeded}/${total})` };
+  }),
+  toHaveNoFailures: matcher('toHaveNoFailures', (r) => ({
+    pass: r.failed === 0 && !r.aborted,
+    expected: 'no failed transactions',
+    actual: r.failed === 0 && !r.aborted ? 'none' : `${r.failed} failed (${Object.entries(r.failuresByReason).map(([k, v]) => `${k}: ${v}`).join('; ') || r.aborted?.reason})`,
+  })),
+  toHaveP95LatencyBelow: latencyCheck('toHaveP95LatencyBelow', 'p95', 'p95'),
+  toHaveP99LatencyBelow: latencyCheck('toHaveP99LatencyBelow', 'p99', 'p99'),
+  toHaveAvgLatencyBelow: latencyCheck('toHaveAvgLatencyBelow', 'avg', 'average'),
+  toHaveLatencyPercentileBelow: matcher('toHaveLatencyPercentileBelow', (r, p: Percentile, limit: LatencyLimit) => {
+    const key = PERCENTILE_KEYS[String(p)];
+    if (!key) throw new TypeError(`toHaveLatencyPercentileBelow: percentile must be one of ${Object.keys(PERCENTILE_KEYS).join(', ')}, got ${p}`);
+    return latencyVerdict(r, key, `p${p}`, limit, 'toHaveLatencyPercentileBelow');
+  }),
+  toHaveNoMvccConflicts: matcher('toHaveNoMvccConflicts', (r) => {
+    const n = mvccConflicts(r);
+    return { pass: n === 0, expected: 'no MVCC conflicts', actual: n === 0 ? 'none' : `${n} (${hotKeyList(r)})` };
+  }),
+  toHaveConflictRateBelow: matcher('toHaveConflictRateBelow', (r, ratio: number) => {
+    const total = r.succeeded + r.failed;
+    const rate = total === 0 ? 0 : mvccConflicts(r) / total;
+    return { pass: rate < ratio, expected: `MVCC conflict rate below ${fmt(ratio * 100, 2)}%`, actual: `${fmt(rate * 100, 2)}% (${mvccConflicts(r)}/${total}${hotKeyList(r) ? `; ${hotKeyList(r)}` : ''})` };
+  }),
+};
+
+/** MVCC_READ_CONFLICT and PHANTOM_READ_CONFLICT: the conflicts concurrent writers cause. */
+function mvccConflicts(r: RoundResult): number {
+  const c = r.conflicts?.byCode ?? {};
+  return (c.MVCC_READ_CONFLICT ?? 0) + (c.PHANTOM_READ_CONFLICT ?? 0);
+}
+
+function hotKeyList(r: RoundResult): string {
+  return (r.conflicts?.hotKeys ?? [])
+    .slice(0, 3)
+    .map((k) => `${k.key} x${k.count}`)
+    .join(', ');
+}
+
+/** Typed matchers on Vitest's expect (Vitest 4: `Matchers<T>`). */
+export interface LedgerbenchMatchers<R = unknown> {
+  /** Successful transactions per second above `tps`. */
+  toHaveThroughputAbove(tps: number): R;
+  /** Send rate within `tolerance` (a ratio, default 0.05) of `tps`. */
+  toHaveSendRateNear(tps: number, tolerance?: number): R;
+  /** Succeeded / (succeeded + failed) above `ratio` (0..1). */
+  toHaveSuccessRateAbove(ratio: number): R;
+  toHaveNoFailures(): R;
+  toHaveP95LatencyBelow(limit: LatencyLimit): R;
+  toHaveP99LatencyBelow(limit: LatencyLimit): R;
+  toHaveAvgLatencyBelow(limit: LatencyLimit): R;
+  toHaveLatencyPercentileBelow(percentile: Percentile, limit: LatencyLimit): R;
+  /** No MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT transactions. */
+  toHaveNoMvccConflicts(): R;
+  /** MVCC conflicts / all transactions below `ratio` (0..1). */
+  toHaveConflictRateBelow(ratio: number): R;
+}
+
+declare module 'vitest' {
+  // biome-ignore lint/suspicious/noExplicitAny: the shape Vitest's own Matchers declaration uses
+  interface Matchers<T = any> extends LedgerbenchMatchers<T> {}
+}

@@ -1,0 +1,62 @@
+/**
+ * `ledgerbench()` for vitest.config.ts: returns a Vitest project that runs benchmark files against a
+ * network brought up once by its global setup, with ledgerbench's matchers and reporter.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+import type { Vite } from 'vitest/node';
+import { LedgerbenchReporter } from './reporter.ts';
+
+export interface LedgerbenchPluginOptions {
+  /** Project name (default `perf`): `npx vitest --project perf`. */
+  name?: string;
+  /** Network file (default `networks/embedded.yaml`), relative to the current folder. */
+  network?: string;
+  /** Benchmark files (default `perf/**\/*.perf.ts`). */
+  include?: string[];
+  /**
+   * Caliper-style `monitor:` block for every round; `false` for no monitoring. Default: ledgerbench's
+   * workers and the network's own processes and /metrics.
+   */
+  monitor?: unknown;
+  /** Where results go (default `ledgerbench-results`). */
+  resultsDir?: string;
+  /** Timeout of each benchmark test in ms (default 30 minutes; Caliper-file tests set their own). */
+  testTimeout?: number;
+}
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** A Vitest project for benchmarks. */
+export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProjectInlineConfiguration {
+  const name = options.name ?? 'perf';
+  const network = resolve(options.network ?? 'networks/embedded.yaml');
+  const resultsDir = resolve(options.resultsDir ?? 'ledgerbench-results');
+  const reporter = new LedgerbenchReporter({ name, resultsDir, networkFile: network });
+  const plugin: Vite.Plugin = {
+    name: 'ledgerbench',
+    configureVitest({ vitest }) {
+      // Reporters are global in Vitest; a project adds its own here.
+      vitest.config.reporters.push(reporter);
+    },
+  };
+  return {
+    plugins: [plugin],
+    test: {
+      name,
+      include: options.include ?? ['perf/**/*.perf.ts'],
+      globalSetup: [here('./global-setup.ts')],
+      setupFiles: [here('./setup-file.ts')],
+      provide: { 'ledgerbench:options': { network, monitor: options.monitor, resultsDir } },
+      // Rounds must never compete for cores: one file at a time, one test at a time.
+      fileParallelism: false,
+      sequence: { concurrent: false },
+      pool: 'forks',
+      testTimeout: options.testTimeout ?? 30 * 60_000,
+      hookTimeout: 5 * 60_000,
+    },
+  };
+}
+
+export default ledgerbench;
