@@ -73,6 +73,9 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
   if (hasNumber && (opts.txNumber as number) < workers) fail('txNumber', `(${opts.txNumber}) is smaller than workers (${workers}), so some workers would send nothing`, 'lower workers or raise txNumber');
   const trim = opts.trim ?? 0;
   if (typeof trim !== 'number' || !Number.isFinite(trim) || trim < 0) fail('trim', `must be a number >= 0, got ${JSON.stringify(trim)}`, 'use 0 for no trim');
+  // Caliper trims both ends of each worker's share; a trim that leaves nothing is a mistake.
+  const span = hasNumber ? Math.floor((opts.txNumber as number) / workers) : (opts.txDuration as number);
+  if (trim * 2 >= span) fail('trim', `(${trim}) trims both ends of ${hasNumber ? `each worker's ${span} transactions` : `the ${span} s round`}, leaving nothing to measure`, `use a trim below ${Math.ceil(span / 2)}`);
   const rateControl = opts.rateControl ?? { type: 'fixed-rate', opts: { tps: 1 } };
   if (rateControl === null || typeof rateControl !== 'object' || typeof rateControl.type !== 'string') {
     throw new ConfigError(origin.source, origin.rateField ?? at('rateControl'), 'must be an object with a string `type`', "write e.g. rateControl: { type: 'fixed-rate', opts: { tps: 100 } }");

@@ -127,9 +127,18 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     child.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId } satisfies ToWorker);
   }
 
+  const onAbort = () => {
+    const reason = `round cancelled: ${String(env.signal?.reason ?? 'aborted')}`;
+    if (started) abort({ reason });
+    else rejectReady(new Error(reason));
+  };
+  if (env.signal?.aborted) onAbort();
+  env.signal?.addEventListener('abort', onAbort, { once: true });
+
   try {
     await withTimeout(allReady, READY_TIMEOUT_MS, `workers were not ready within ${READY_TIMEOUT_MS / 1000}s`);
   } catch (err) {
+    env.signal?.removeEventListener('abort', onAbort);
     await killAll(workers);
     throw err;
   }
@@ -142,8 +151,6 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   const startEpochMs = Date.now() + BARRIER_LEAD_MS;
   for (const w of workers) w.child.send({ type: 'start', startEpochMs } satisfies ToWorker);
 
-  const onAbort = () => abort({ reason: `round cancelled: ${String(env.signal?.reason ?? 'aborted')}` });
-  env.signal?.addEventListener('abort', onAbort, { once: true });
   const expectedSec = expectedLength(spec);
   const ticker = setInterval(() => {
     const p = aggregator.progress();

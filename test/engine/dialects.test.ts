@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/config/errors.ts';
+import type { Connector, TxOutcome, TxRequest } from '../../src/connectors/types.ts';
+import { loadWorkloadModule, makeRunnable } from '../../src/engine/dialects.ts';
+
+/** A connector that remembers what it was asked (the workload's view of the SUT). */
+function recordingConnector(bcType: string, answer: (r: TxRequest) => TxOutcome = () => ({ ok: true })) {
+  const calls: Array<{ kind: 'submit' | 'evaluate'; req: TxRequest }> = [];
+  const connector: Connector = {
+    type: 'test',
+    bcType,
+    submit: async (req) => {
+      calls.push({ kind: 'submit', req });
+      return answer(req);
+    },
+    evaluate: async (req) => {
+      calls.push({ kind: 'evaluate', req });
+      return answer(req);
+    },
+    close: async () => {},
+  };
+  return { connector, calls };
+}
+
+const setup = (connector: Connector, args: Record<string, unknown> = {}) => ({ workerIndex: 1, workerCount: 3, roundIndex: 2, roundLabel: 'r', runId: 'run1', arguments: args, connector, txTimeoutMs: 1000 });
+
+describe('workload dialects', () => {
+  test('ledgerbench: uniqueKey never repeats across workers, transactions and rounds', async () => {
+    const keys = new Set<string>();
+    const { dialect, mod } = await loadWorkloadModule(resolve('fixtures/workloads/unique-keys.ts'), 't', 'workload');
+    expect(dialect).toBe('ledgerbench');
+    for (const roundIndex of [0, 1]) {
+      for (let workerIndex = 0; workerIndex < 3; workerIndex++) {
+        const { connector, calls } = recordingConnector('noop');
+        const w = makeRunnable(dialect, mod, { ...setup(connector), workerIndex, roundIndex });
+        await w.init();
+        for (let i = 0; i < 50; i++) expect((await w.run(i)).ok).toBe(true);
+        for (const c of calls) keys.add(c.req.args[0]);
+      }
+    }
+    expect(keys.size).toBe(2 * 3 * 50);
+    expect([...keys]).toContain('acc_run1_1_4'); // round 1, worker 1, index 1 -> seq 1*3+1
+  });
+
+  test('ledgerbench: a thrown error is a failure carrying its message', async () => {
+    const { dialect, mod } = await loadWorkloadModule(resolve('fixtures/workloads/throws.ts'), 't', 'workload');
+    const { connector } = recordingConnector('noop');
+    const w = makeRunnable(dialect, mod, setup(connector));
+    const outcomes = await Promise.all([0, 1, 2].map((i) => w.run(i)));
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false]);
+    expect(outcomes[2]).toMatchObject({ stage: 'workload', reason: 'workload error: workload refused tx 2' });
+  });
+
+  test('Caliper 0.4+ class module: init arguments, sendRequests, outcome and cleanup', async () => {
+    const { dialect, mod } = await loadWorkloadModule(resolve('fixtures/workloads/caliper/transfer-class.js'), 't', 'workload');
+    expect(dialect).toBe('caliper');
+    const { connector, calls } = recordingConnector('fabric-ccp', (r) => (r.args[0].endsWith('_2') ? { ok: false, reason: 'MVCC_READ_CONFLICT' } : { ok: true }));
+    const w = makeRunnable(dialect, mod, setup(connector, { contract: 'simple', amount: 7 }));
+    await w.init();
+    const first = await w.run(0);
+    const second = await w.run(1);
+    await w.end();
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, reason: 'MVCC_READ_CONFLICT' });
+    expect(calls[0]).toEqual({ kind: 'submit', req: expect.objectContaining({ contract: 'simple', fn: 'transfer', args: ['a1_1', 'b', '7'] }) });
+  });
+
+  test("Caliper 0.1 callback module: the seed's mymodule.js runs as written", async () => {
+    const path = resolve('fixtures/seed-configs/benchmark/simple/mymodule.js');
+    const { dialect, mod } = await loadWorkloadModule(path, 't', 'workload');
+    expect(dialect).toBe('caliper-v0.1');
+    for (const bcType of ['fabric-ccp', 'fabric']) {
+      const { connector, calls } = recordingConnector(bcType);
+      const w = makeRunnable(dialect, mod, setup(connector, { type: 'TKN', start: '1', amount: '100' }));
+      await w.init();
+      expect((await w.run(0)).ok).toBe(true);
+      await w.end();
+      // Both request shapes of the module end up as the same contract call.
+      expect(calls).toEqual([{ kind: 'submit', req: expect.objectContaining({ contract: 'waetcc', fn: 'batch', args: ['TKN', '1', '100'], timeoutMs: 100_000 }) }]);
+    }
+  });
+
+  test('Caliper 0.1 queryState goes to evaluate', async () => {
+    const { dialect, mod } = await loadWorkloadModule(resolve('fixtures/seed-configs/benchmark/simple/query.js'), 't', 'workload');
+    const { connector, calls } = recordingConnector('fabric-ccp');
+    const w = makeRunnable(dialect, mod, setup(connector));
+    await w.init();
+    await w.run(0);
+    expect(calls).toEqual([{ kind: 'evaluate', req: { contract: 'simple', fn: 'query', args: ['acc_1_0'] } }]);
+  });
+
+  test('a module with no run is refused, naming the module', async () => {
+    const path = resolve('fixtures/workloads/no-run.ts');
+    await expect(loadWorkloadModule(path, 'bench.yaml', 'test.rounds[0].callback')).rejects.toThrow(ConfigError);
+    await expect(loadWorkloadModule(path, 'bench.yaml', 'test.rounds[0].callback')).rejects.toThrow(/no-run\.ts has no run function/);
+  });
+});

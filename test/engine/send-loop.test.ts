@@ -1,0 +1,115 @@
+import { performance } from 'node:perf_hooks';
+import { describe, expect, test } from 'vitest';
+import type { TxOutcome } from '../../src/connectors/types.ts';
+import { SendLoop } from '../../src/engine/send-loop.ts';
+import { createRateController } from '../../src/rate/registry.ts';
+import { TxRecorder } from '../../src/stats/recorder.ts';
+import { splitCount } from '../../src/engine/split.ts';
+
+const ctx = { workerIndex: 0, workerCount: 1, roundIndex: 0, roundLabel: 't', baseDir: process.cwd() };
+
+function clock() {
+  const origin = performance.now();
+  return () => performance.now() - origin;
+}
+
+function recorder(openModel: boolean, txCount?: number) {
+  return new TxRecorder({ workerIndex: 0, trim: 0, trimBy: 'tx', txCount, openModel });
+}
+
+describe('send loop', () => {
+  test('fixed-rate: every transaction is sent at or after its intended time, none early', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 500 } }, { ...ctx, txCount: 200 });
+    const early: number[] = [];
+    /** Notes every send that went out before its intended time. */
+    class CheckingRecorder extends TxRecorder {
+      override onSend(index: number, intended: number, sent: number): void {
+        if (sent < intended) early.push(intended - sent);
+        super.onSend(index, intended, sent);
+      }
+    }
+    const rec = new CheckingRecorder({ workerIndex: 0, trim: 0, trimBy: 'tx', txCount: 200, openModel: true });
+    const loop = new SendLoop({
+      controller,
+      recorder: rec,
+      run: async () => ({ ok: true }),
+      now,
+      txCount: 200,
+    });
+    await loop.run();
+    expect(await loop.drain(1000)).toBe(0);
+    expect(early).toEqual([]);
+    expect(rec.sent).toBe(200);
+    expect(rec.completed).toBe(200);
+    // 200 transactions at 500 tps: the last is due 398 ms after the round's start.
+    expect(now()).toBeGreaterThanOrEqual(398);
+  });
+
+  test('fixed-load keeps the backlog at its limit (closed model)', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-load', opts: { transactionLoad: 5 } }, { ...ctx, txCount: 100 });
+    expect(controller.model).toBe('closed');
+    const rec = recorder(false, 100);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const loop = new SendLoop({
+      controller,
+      recorder: rec,
+      run: () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        return new Promise<TxOutcome>((resolve) =>
+          setTimeout(() => {
+            inFlight--;
+            resolve({ ok: true });
+          }, 2),
+        );
+      },
+      now,
+      txCount: 100,
+    });
+    await loop.run();
+    await loop.drain(1000);
+    expect(maxInFlight).toBe(5);
+    expect(rec.completed).toBe(100);
+  });
+
+  test('txDuration: the loop holds the round to its length even when nothing more is due', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'zero-rate', opts: {} }, { ...ctx, durationMs: 300 });
+    const rec = recorder(true);
+    const loop = new SendLoop({ controller, recorder: rec, run: async () => ({ ok: true }), now, durationMs: 300 });
+    await loop.run();
+    expect(now()).toBeGreaterThanOrEqual(300);
+    expect(rec.sent).toBe(0);
+  });
+
+  test('stop() cuts a long sleep short, and drain() closes what never finished', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 2 } }, { ...ctx, txCount: 10 });
+    const rec = recorder(true, 10);
+    const loop = new SendLoop({ controller, recorder: rec, run: () => new Promise<TxOutcome>(() => {}), now, txCount: 10 });
+    const running = loop.run();
+    setTimeout(() => loop.stop(), 100);
+    await running;
+    expect(now()).toBeLessThan(450); // the second send was due at 500 ms
+    expect(rec.sent).toBe(1);
+    expect(await loop.drain(50)).toBe(1);
+    expect(rec.failed).toBe(1);
+    const snap = rec.takeSnapshot();
+    expect(snap.failures).toEqual({ 'unfinished at round end': 1 });
+  });
+});
+
+describe('splitCount', () => {
+  test('shares add up and differ by at most one', () => {
+    expect(splitCount(10, 3)).toEqual([4, 3, 3]);
+    expect(splitCount(5000, 5)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    for (const [total, w] of [[7, 7], [1_000_003, 4], [13, 5]]) {
+      const s = splitCount(total, w);
+      expect(s.reduce((a, b) => a + b, 0)).toBe(total);
+      expect(Math.max(...s) - Math.min(...s)).toBeLessThanOrEqual(1);
+    }
+  });
+});
