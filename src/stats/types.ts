@@ -83,6 +83,18 @@ export interface MetricFigure {
   value: Record<string, number | null>;
 }
 
+/** What a worker process itself used over the round (from process.resourceUsage() at its end). */
+export interface WorkerUsage {
+  workerIndex: number;
+  /** Peak resident set size. */
+  maxRssBytes: number;
+  /** CPU time over the worker's whole life (start-up included), milliseconds. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** CPU time while the round ran, as a percentage of one core. */
+  roundCpuPercent: number;
+}
+
 export interface RoundResult {
   /** Bumped when the shape changes; readers check it. */
   schemaVersion: 1;
@@ -123,6 +135,8 @@ export interface RoundResult {
   resources?: ResourceRow[];
   metrics?: MetricFigure[];
   expectations: ExpectationOutcome[];
+  /** Each worker's own resource use, reported by the worker at its end. */
+  workerUsage?: WorkerUsage[];
   /** Set when the round ended early (worker crash, network gone, timeout). */
   aborted?: RoundAbort;
 }
