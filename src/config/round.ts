@@ -80,7 +80,7 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
   if (rateControl === null || typeof rateControl !== 'object' || typeof rateControl.type !== 'string') {
     throw new ConfigError(origin.source, origin.rateField ?? at('rateControl'), 'must be an object with a string `type`', "write e.g. rateControl: { type: 'fixed-rate', opts: { tps: 100 } }");
   }
-  validateRateControl(rateControl, origin.source, origin.rateField ?? at('rateControl'), { txNumber: opts.txNumber, txDuration: opts.txDuration });
+  validateRateControl(rateControl, origin.source, origin.rateField ?? at('rateControl'), { txNumber: opts.txNumber, txDuration: opts.txDuration, workers });
   if (typeof opts.workload !== 'string' || opts.workload === '') fail('workload', 'is missing', "name the workload module, e.g. workload: './workloads/transfer.ts'");
   const module = isAbsolute(opts.workload) ? opts.workload : resolve(origin.baseDir, opts.workload);
   if (!existsSync(module)) fail('workload', `module ${module} does not exist`, `check the path (relative paths resolve against ${origin.baseDir})`);

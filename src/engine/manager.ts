@@ -3,8 +3,6 @@
  * in, shows progress, and ends the round cleanly whatever happens (a worker crash stops the others and
  * keeps what was measured). No worker outlives the round.
  */
-import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
 import type { RoundSpec } from '../config/types.ts';
 import { validateNetworkRef } from '../connectors/registry.ts';
@@ -13,14 +11,13 @@ import type { MonitorSet } from '../monitors/index.ts';
 import { conflictMark, conflictsSince } from '../network/conflicts.ts';
 import { rateModel } from '../rate/registry.ts';
 import { RoundAggregator } from '../stats/aggregate.ts';
-import type { ConflictReport, RoundAbort, RoundResult } from '../stats/types.ts';
+import type { ConflictReport, RoundAbort, RoundResult, WorkerUsage } from '../stats/types.ts';
 import { loadWorkloadModule } from './dialects.ts';
-import { forkTs } from './fork-ts.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import type { RoundProgress } from './progress.ts';
 import { splitCount } from './split.ts';
+import { localLauncher, type WorkerChannel, type WorkerLauncher } from './worker-channel.ts';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 /** Time between releasing the barrier and the round's start instant, so every worker gets the message first. */
 const BARRIER_LEAD_MS = 50;
 /** How long workers may take to prepare (connect, init the workload). */
@@ -36,11 +33,13 @@ export interface RoundEnvironment {
   onProgress?: (p: RoundProgress) => void;
   /** Aborts the round (e.g. test run interrupted); what was measured is kept. */
   signal?: AbortSignal;
+  /** Where workers run (default: child processes of this one). */
+  launcher?: WorkerLauncher;
 }
 
 interface WorkerState {
   index: number;
-  child: ChildProcess;
+  channel: WorkerChannel;
   ready: boolean;
   done: boolean;
   exited: boolean;
@@ -53,6 +52,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   await loadWorkloadModule(spec.workload.module, spec.source, 'workload');
   const shares = spec.txNumber !== undefined ? splitCount(spec.txNumber, spec.workers) : undefined;
   const workers: WorkerState[] = [];
+  const usage: WorkerUsage[] = [];
   let aborted: RoundAbort | undefined;
   const aggregator = new RoundAggregator({
     label: spec.label,
@@ -68,7 +68,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   });
 
   const stopAll = (reason: string) => {
-    for (const w of workers) if (!w.exited && w.child.connected) w.child.send({ type: 'stop', reason } satisfies ToWorker);
+    for (const w of workers) if (!w.exited) w.channel.send({ type: 'stop', reason } satisfies ToWorker);
   };
   const abort = (a: RoundAbort) => {
     if (aborted) return;
@@ -91,15 +91,15 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   };
   let started = false;
 
-  for (let index = 0; index < spec.workers; index++) {
-    const child = forkTs(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-    const w: WorkerState = { index, child, ready: false, done: false, exited: false, stderrTail: '' };
+  const channels = await (env.launcher ?? localLauncher)(spec.workers);
+  for (const [index, channel] of channels.entries()) {
+    const w: WorkerState = { index, channel, ready: false, done: false, exited: false, stderrTail: '' };
     workers.push(w);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      w.stderrTail = (w.stderrTail + chunk.toString()).slice(-STDERR_TAIL_BYTES);
+    channel.onStderr((text) => {
+      process.stderr.write(text);
+      w.stderrTail = (w.stderrTail + text).slice(-STDERR_TAIL_BYTES);
     });
-    child.on('message', (msg: FromWorker) => {
+    channel.onMessage((msg: FromWorker) => {
       if (msg.type === 'ready') {
         w.ready = true;
         if (workers.length === spec.workers && workers.every((x) => x.ready)) resolveReady();
@@ -107,6 +107,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         aggregator.add(index, msg.snapshot);
       } else if (msg.type === 'done') {
         aggregator.add(index, msg.snapshot);
+        usage.push(msg.usage);
         w.done = true;
         checkDone();
       } else if (msg.type === 'fatal') {
@@ -115,7 +116,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         else abort({ reason: `worker ${index} failed: ${msg.message}`, workerIndex: index });
       }
     });
-    child.on('exit', (code, signal) => {
+    channel.onExit((code, signal) => {
       w.exited = true;
       if (!w.done) {
         const crash: RoundAbort = { reason: `worker ${index} exited with ${signal ? `signal ${signal}` : `code ${code}`} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
@@ -124,7 +125,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
       }
       checkDone();
     });
-    child.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId } satisfies ToWorker);
+    channel.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId } satisfies ToWorker);
   }
 
   const onAbort = () => {
@@ -143,13 +144,13 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     throw err;
   }
 
-  env.monitors?.addProcesses(workers.map((w) => ({ pid: w.child.pid as number, name: `worker ${w.index} (${spec.label})` })));
+  env.monitors?.addProcesses(workers.flatMap((w) => (w.channel.pid ? [{ pid: w.channel.pid, name: `worker ${w.index} (${spec.label})` }] : [])));
   env.monitors?.roundStart();
   const mark = env.network.operationsUrl ? await conflictMark(env.network.operationsUrl).catch(() => undefined) : undefined;
 
   started = true;
   const startEpochMs = Date.now() + BARRIER_LEAD_MS;
-  for (const w of workers) w.child.send({ type: 'start', startEpochMs } satisfies ToWorker);
+  for (const w of workers) w.channel.send({ type: 'start', startEpochMs } satisfies ToWorker);
 
   const expectedSec = expectedLength(spec);
   const ticker = setInterval(() => {
@@ -173,6 +174,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   ]);
   const result = aggregator.result({ aborted, resources: monitored?.rows, metrics: monitored?.metrics });
   result.conflicts = conflictReport(result.failuresByReason, conflicts);
+  result.workerUsage = usage.sort((a, b) => a.workerIndex - b.workerIndex);
   return result;
 }
 
@@ -190,23 +192,9 @@ function expectedLength(spec: RoundSpec): number | undefined {
   return spec.txNumber !== undefined && tps > 0 ? spec.txNumber / tps : undefined;
 }
 
-/** Ends every worker process: politely first, then SIGKILL for any that do not go. */
+/** Ends every worker process: politely first, then by force for any that do not go. */
 async function killAll(workers: WorkerState[]): Promise<void> {
-  const alive = workers.filter((w) => !w.exited);
-  if (alive.length === 0) return;
-  await Promise.all(
-    alive.map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          if (w.exited) return resolve();
-          w.child.once('exit', () => resolve());
-          const hard = setTimeout(() => w.child.kill('SIGKILL'), 3000);
-          w.child.once('exit', () => clearTimeout(hard));
-          if (w.child.connected) w.child.disconnect();
-          else w.child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(workers.filter((w) => !w.exited).map((w) => w.channel.close(3000)));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -2,6 +2,7 @@
 import type { RoundSpec } from '../config/types.ts';
 import type { NetworkRef } from '../connectors/types.ts';
 import type { StatsSnapshot } from '../stats/recorder.ts';
+import type { WorkerUsage } from '../stats/types.ts';
 
 /** Manager -> worker: everything the worker needs to prepare, before the barrier. */
 export interface InitMessage {
@@ -46,6 +47,7 @@ export interface DoneMessage {
   snapshot: StatsSnapshot;
   /** Transactions still unfinished when the worker gave up waiting (counted as failed). */
   abandoned: number;
+  usage: WorkerUsage;
 }
 
 /** Worker -> manager: the worker cannot go on (connector or workload init failed). */

@@ -88,15 +88,27 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
     durationMs: round.txDuration !== undefined ? round.txDuration * 1000 : undefined,
   });
   if (stopReason) loop.stop();
+  const cpuAtStart = process.cpuUsage();
+  const wallAtStart = performance.now();
   const ticker = setInterval(() => send({ type: 'stats', snapshot: p.recorder.takeSnapshot() }), STATS_INTERVAL_MS);
   try {
     await loop.run();
     const abandoned = await loop.drain(stopReason ? Math.min(2000, round.txTimeoutMs) : round.txTimeoutMs);
     clearInterval(ticker);
     const snapshot = p.recorder.takeSnapshot();
+    const roundCpu = process.cpuUsage(cpuAtStart);
+    const roundWallMs = performance.now() - wallAtStart;
     await p.workload.end().catch(() => {});
     await p.connector.close().catch(() => {});
-    sendAndLeave({ type: 'done', snapshot, abandoned });
+    const life = process.resourceUsage();
+    const usage = {
+      workerIndex: p.init.workerIndex,
+      maxRssBytes: life.maxRSS * 1024,
+      cpuUserMs: life.userCPUTime / 1000,
+      cpuSystemMs: life.systemCPUTime / 1000,
+      roundCpuPercent: roundWallMs > 0 ? ((roundCpu.user + roundCpu.system) / 1000 / roundWallMs) * 100 : 0,
+    };
+    sendAndLeave({ type: 'done', snapshot, abandoned, usage });
   } finally {
     clearInterval(ticker);
   }
