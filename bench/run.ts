@@ -1,0 +1,78 @@
+/**
+ * `npm run bench [section...]`: runs the benchmarks, prints a table and writes bench/results.json.
+ * Figures are measured on the machine at hand; targets from the issues are printed beside them.
+ * Sections: harness, stats, signer, monitors, embedded (default: all).
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { benchCeiling, benchFixedCost, benchMemory, benchRateAccuracy } from './harness.bench.ts';
+import { benchMonitorCost } from './monitors.bench.ts';
+import { benchSigner } from './signer.bench.ts';
+import { benchStats } from './stats.bench.ts';
+
+type Figures = Record<string, number>;
+
+/** A target: the figure's name, the comparison, the bound. */
+interface Target {
+  figure: string;
+  op: '>=' | '<=' | '<';
+  bound: number;
+}
+
+const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] }> = {
+  harness: {
+    run: async () => ({ ...(await benchCeiling()), ...(await benchRateAccuracy()), ...(await benchMemory()), ...(await benchFixedCost()) }),
+    targets: [
+      { figure: 'ceiling_1_worker_tps', op: '>=', bound: 500_000 },
+      ...[100, 1000, 10000, 50000].map((t) => ({ figure: `rate_${t}_send_error_pct`, op: '<=' as const, bound: 0.5 })),
+      { figure: 'rate_1000_lateness_p99_ms', op: '<', bound: 1.5 },
+      { figure: 'rate_10000_lateness_p99_ms', op: '<', bound: 1.5 },
+      { figure: 'rate_1000_worker_cpu_pct', op: '<', bound: 10 },
+      { figure: 'worker_rss_ratio_1m_to_10k', op: '<=', bound: 1.2 },
+      { figure: 'worker_peak_rss_mib_1000000', op: '<', bound: 120 },
+      { figure: 'fixed_cost_run_s', op: '<', bound: 2 },
+    ],
+  },
+  stats: { run: () => benchStats(), targets: [] },
+  signer: { run: () => benchSigner(), targets: [] },
+  monitors: { run: () => benchMonitorCost(), targets: [] },
+};
+
+function met(t: Target, v: number | undefined): boolean | undefined {
+  if (v === undefined || Number.isNaN(v)) return undefined;
+  return t.op === '>=' ? v >= t.bound : t.op === '<=' ? v <= t.bound : v < t.bound;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(SECTIONS);
+  for (const n of names) if (!SECTIONS[n]) throw new Error(`unknown bench section ${n}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  const results: Record<string, Figures> = {};
+  const verdicts: Array<{ figure: string; value: number | undefined; target: string; met: boolean | undefined }> = [];
+  for (const name of names) {
+    process.stderr.write(`bench: ${name}...\n`);
+    const t0 = Date.now();
+    results[name] = await SECTIONS[name].run();
+    process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (const t of SECTIONS[name].targets) verdicts.push({ figure: t.figure, value: results[name][t.figure], target: `${t.op} ${t.bound}`, met: met(t, results[name][t.figure]) });
+  }
+  const out = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, totalMemoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    results,
+    targets: verdicts,
+  };
+  writeFileSync('bench/results.json', `${JSON.stringify(out, null, 2)}\n`);
+  const rows = Object.entries(results).flatMap(([section, figures]) => Object.entries(figures).map(([k, v]) => {
+    const verdict = verdicts.find((x) => x.figure === k);
+    return [section, k, String(v), verdict ? `${verdict.target} ${verdict.met ? 'met' : 'NOT met'}` : ''];
+  }));
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 7));
+  for (const r of [['section', 'figure', 'value', 'target'], ...rows]) process.stdout.write(`${r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')}\n`);
+  process.stdout.write('\nwritten to bench/results.json\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
