@@ -1,0 +1,259 @@
+/**
+ * The fabric-gateway connector: one gRPC client, one identity and one fabric-gateway Gateway per
+ * worker process. submit() runs Fabric's endorse -> order -> commit-status flow with the lower-level
+ * proposal API so that each phase can be timed and each failure attributed to its phase.
+ */
+import { performance } from 'node:perf_hooks';
+import { type CallOptions, Client, type ClientOptions, connectivityState, credentials } from '@grpc/grpc-js';
+import {
+  type Contract,
+  connect,
+  type Gateway,
+  type Proposal,
+  type SubmittedTransaction,
+  type Transaction,
+} from '@hyperledger/fabric-gateway';
+import { ConfigError } from '../../config/errors.ts';
+import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
+import { classifyError, commitFailure } from './errors.ts';
+import { type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork } from './profile.ts';
+import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
+
+/** Options read from NetworkRef.options. */
+export interface FabricGatewayOptions {
+  /** `node-crypto` (default, fast) or `sdk-default` (fabric-gateway's pure-JS signer). */
+  signer: SignerKind;
+}
+
+/** The identity and gateway peer a worker uses. */
+export interface WorkerTarget {
+  identity: FabricIdentityConfig;
+  peer: FabricPeerConfig;
+}
+
+/**
+ * Picks worker `workerIndex`'s identity (round robin over all identities) and gateway peer: the
+ * workers of one organization are spread round robin over that organization's peers. When the
+ * organization has no peer in the file (e.g. a profile listing only another org's peers), any peer is
+ * used: a Fabric gateway serves clients of every organization on the channel.
+ */
+export function selectWorkerTarget(net: FabricNetworkConfig, workerIndex: number): WorkerTarget {
+  const ids = interleaveByOrganization(net.identities);
+  const identity = ids[workerIndex % ids.length];
+  const orgPeers = net.peers.filter((p) => p.mspId === identity.mspId);
+  const candidates = orgPeers.length > 0 ? orgPeers : net.peers;
+  let rank = 0; // how many lower-numbered workers belong to the same organization
+  for (let w = 0; w < workerIndex; w++) {
+    if (ids[w % ids.length].mspId === identity.mspId) rank++;
+  }
+  return { identity, peer: candidates[rank % candidates.length] };
+}
+
+/**
+ * Orders identities org1's first, org2's first, org1's second, ...: files list them organization by
+ * organization, and consecutive workers should land on different organizations' gateway peers, as a
+ * real deployment's clients would.
+ */
+function interleaveByOrganization<T extends { mspId: string }>(ids: T[]): T[] {
+  const byOrg = new Map<string, T[]>();
+  for (const id of ids) byOrg.set(id.mspId, [...(byOrg.get(id.mspId) ?? []), id]);
+  const queues = [...byOrg.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < ids.length; i++) for (const q of queues) if (i < q.length) out.push(q[i]);
+  return out;
+}
+
+/** Validates the connector options (NetworkRef.options). */
+export function parseGatewayOptions(file: string, options: Record<string, unknown> | undefined): FabricGatewayOptions {
+  const signer = options?.signer ?? 'node-crypto';
+  if (typeof signer !== 'string' || !(SIGNER_KINDS as readonly string[]).includes(signer)) {
+    throw new ConfigError(
+      file,
+      'options.signer',
+      `unknown signer ${JSON.stringify(signer)}`,
+      `use one of ${SIGNER_KINDS.join(', ')}`,
+    );
+  }
+  return { signer: signer as SignerKind };
+}
+
+/** Creates the gRPC client for a peer (TLS when the peer has a TLS root certificate). */
+function newGrpcClient(peer: FabricPeerConfig): Client {
+  const options: ClientOptions = { ...peer.grpcOptions };
+  if (peer.hostnameOverride) {
+    options['grpc.ssl_target_name_override'] = peer.hostnameOverride;
+    options['grpc.default_authority'] = peer.hostnameOverride;
+  }
+  const creds =
+    peer.tls && peer.tlsRootCertPem
+      ? credentials.createSsl(Buffer.from(peer.tlsRootCertPem))
+      : credentials.createInsecure();
+  return new Client(peer.endpoint, creds, options);
+}
+
+/** Longest wait for the first connection when a connector is created. */
+const MAX_WARM_UP_MS = 2000;
+
+/**
+ * Opens the HTTP/2 connection before the first transaction, so the round's first latencies do not
+ * include connection setup. Stops waiting as soon as the connection is up or has failed once: a peer
+ * that cannot be reached is not an error here; its transactions fail with a `connection` stage and
+ * are counted, like any other failure during a round.
+ */
+function warmUp(client: Client, waitMs: number): Promise<void> {
+  const channel = client.getChannel();
+  const deadline = Date.now() + waitMs;
+  return new Promise((done) => {
+    const check = (): void => {
+      const state = channel.getConnectivityState(true);
+      if (state === connectivityState.READY || state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) {
+        done();
+        return;
+      }
+      channel.watchConnectivityState(state, deadline, (err) => (err ? done() : check()));
+    };
+    check();
+  });
+}
+
+/**
+ * Creates a worker's fabric-gateway connector from `ctx.network.file` (a ledgerbench connection file
+ * or a Fabric connection profile) and `ctx.network.options` ({@link FabricGatewayOptions}).
+ *
+ * @throws ConfigError when the network file or the options are unusable.
+ */
+export const createFabricGatewayConnector: ConnectorFactory = async (ctx: ConnectorContext): Promise<Connector> => {
+  const file = ctx.network.file;
+  if (!file) {
+    throw new ConfigError(
+      'network',
+      'network.file',
+      'the fabric-gateway connector needs a connection file',
+      'set the network file to a ledgerbench connection file or a Fabric connection profile',
+    );
+  }
+  const options = parseGatewayOptions(file, ctx.network.options);
+  const net = await loadFabricNetwork(file);
+  const { identity, peer } = selectWorkerTarget(net, ctx.workerIndex);
+  let signing: ReturnType<typeof newSigner>;
+  try {
+    signing = newSigner(options.signer, identity.privateKey);
+  } catch (err) {
+    throw new ConfigError(
+      file,
+      'options.signer',
+      `identity ${identity.name}: ${(err as Error).message}`,
+      "use signer: 'sdk-default' for keys that are not ECDSA P-256",
+    );
+  }
+  const client = newGrpcClient(peer);
+  await warmUp(client, Math.min(ctx.txTimeoutMs, MAX_WARM_UP_MS));
+  const gateway = connect({
+    client,
+    identity: { mspId: identity.mspId, credentials: Buffer.from(identity.certPem) },
+    signer: signing.signer,
+    hash: signing.hash,
+  });
+  return new FabricGatewayConnector(gateway, client, net.channel, ctx.txTimeoutMs);
+};
+
+class FabricGatewayConnector implements Connector {
+  readonly type = 'fabric-gateway';
+  readonly bcType = 'fabric-ccp';
+  /** channel -> chaincode -> Contract, so a transaction does not rebuild them. */
+  readonly #contracts = new Map<string, Map<string, Contract>>();
+  readonly #gateway: Gateway;
+  readonly #client: Client;
+  readonly #channel: string;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  constructor(gateway: Gateway, client: Client, channel: string, timeoutMs: number) {
+    this.#gateway = gateway;
+    this.#client = client;
+    this.#channel = channel;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async submit(req: TxRequest): Promise<TxOutcome> {
+    // One absolute deadline for the whole transaction, shared by its three calls.
+    const call: CallOptions = { deadline: Date.now() + (req.timeoutMs ?? this.#timeoutMs) };
+    let txId = '';
+    let t = performance.now();
+    let proposal: Proposal;
+    let transaction: Transaction;
+    try {
+      proposal = this.#contract(req).newProposal(req.fn, {
+        arguments: req.args,
+        transientData: req.transient,
+        endorsingOrganizations: req.endorsingOrgs,
+      });
+      txId = proposal.getTransactionId();
+      transaction = await proposal.endorse(call);
+    } catch (err) {
+      return classifyError(err, 'endorse', txId);
+    }
+    const endorse = performance.now() - t;
+    t = performance.now();
+    let commit: SubmittedTransaction;
+    try {
+      commit = await transaction.submit(call);
+    } catch (err) {
+      return withPhases(classifyError(err, 'order', txId), { endorse });
+    }
+    const order = performance.now() - t;
+    t = performance.now();
+    let code: number;
+    try {
+      code = (await commit.getStatus(call)).code;
+    } catch (err) {
+      return withPhases(classifyError(err, 'commit', txId), { endorse, order });
+    }
+    const phases = { endorse, order, commit: performance.now() - t };
+    if (code !== 0) return commitFailure(code, txId, phases);
+    return { ok: true, payload: transaction.getResult(), txId, phases };
+  }
+
+  async evaluate(req: TxRequest): Promise<TxOutcome> {
+    const t = performance.now();
+    try {
+      const proposal = this.#contract(req).newProposal(req.fn, {
+        arguments: req.args,
+        transientData: req.transient,
+        endorsingOrganizations: req.endorsingOrgs,
+      });
+      const payload = await proposal.evaluate({ deadline: Date.now() + (req.timeoutMs ?? this.#timeoutMs) });
+      return { ok: true, payload, phases: { evaluate: performance.now() - t } };
+    } catch (err) {
+      return classifyError(err, 'evaluate');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gateway.close();
+    this.#client.close();
+  }
+
+  #contract(req: TxRequest): Contract {
+    const channel = req.channel ?? this.#channel;
+    let byName = this.#contracts.get(channel);
+    if (!byName) {
+      byName = new Map();
+      this.#contracts.set(channel, byName);
+    }
+    let contract = byName.get(req.contract);
+    if (!contract) {
+      contract = this.#gateway.getNetwork(channel).getContract(req.contract);
+      byName.set(req.contract, contract);
+    }
+    return contract;
+  }
+}
+
+/** Attaches the phases that completed before a failure. */
+function withPhases(out: TxOutcome, phases: Record<string, number>): TxOutcome {
+  out.phases = phases;
+  return out;
+}

@@ -1,0 +1,21 @@
+/**
+ * The fabric-gateway connector (Fabric 2.4+ Gateway API, @hyperledger/fabric-gateway), for the
+ * embedded network's connection file and for Fabric connection profiles.
+ */
+export {
+  createFabricGatewayConnector,
+  type FabricGatewayOptions,
+  parseGatewayOptions,
+  selectWorkerTarget,
+  type WorkerTarget,
+} from './connector.ts';
+export { classifyError, type GatewayPhase, validationCodeName } from './errors.ts';
+export {
+  type FabricChaincodeRef,
+  type FabricIdentityConfig,
+  type FabricNetworkConfig,
+  type FabricPeerConfig,
+  loadFabricNetwork,
+  type RedactedFabricNetwork,
+} from './profile.ts';
+export { newNodeCryptoSigner, newSigner, type SignerKind, type SigningSetup } from './signer.ts';
