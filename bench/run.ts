@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchEmbedded } from './embedded.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchRateAccuracy } from './harness.bench.ts';
 import { benchMonitorCost } from './monitors.bench.ts';
 import { benchSigner } from './signer.bench.ts';
@@ -36,6 +37,13 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   stats: { run: () => benchStats(), targets: [] },
   signer: { run: () => benchSigner(), targets: [] },
   monitors: { run: () => benchMonitorCost(), targets: [] },
+  embedded: {
+    run: () => benchEmbedded(),
+    targets: [
+      { figure: 'verify_off_batch_100ms_transfer_tps', op: '>=', bound: 1000 },
+      { figure: 'verify_off_batch_2s_transfer_tps', op: '>=', bound: 1000 },
+    ],
+  },
 };
 
 function met(t: Target, v: number | undefined): boolean | undefined {
