@@ -145,7 +145,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   }
 
   env.monitors?.addProcesses(workers.flatMap((w) => (w.channel.pid ? [{ pid: w.channel.pid, name: `worker ${w.index} (${spec.label})` }] : [])));
-  env.monitors?.roundStart();
+  await env.monitors?.roundStart();
   const mark = env.network.operationsUrl ? await conflictMark(env.network.operationsUrl).catch(() => undefined) : undefined;
 
   started = true;
@@ -165,13 +165,13 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     clearInterval(ticker);
     if (watchdog) clearTimeout(watchdog);
     env.signal?.removeEventListener('abort', onAbort);
-    await killAll(workers);
   }
-
+  // The monitors' last sample is taken before stragglers are stopped, so the round's end is in it.
   const [monitored, conflicts] = await Promise.all([
     env.monitors?.roundEnd(),
     mark !== undefined && env.network.operationsUrl ? conflictsSince(env.network.operationsUrl, mark).catch(() => undefined) : undefined,
   ]);
+  await killAll(workers);
   const result = aggregator.result({ aborted, resources: monitored?.rows, metrics: monitored?.metrics });
   result.conflicts = conflictReport(result.failuresByReason, conflicts);
   result.workerUsage = usage.sort((a, b) => a.workerIndex - b.workerIndex);

@@ -18,7 +18,11 @@ export interface Monitor {
   start(): Promise<void>;
   /** Processes started since (a round's workers); only the process monitor uses it. */
   addProcesses?(procs: KnownProcess[]): void;
-  roundStart(): void;
+  /**
+   * Open a round. Monitors take their first sample of the round at once; the promise (ours return one)
+   * settles when it is taken, so an engine that awaits it has exact baselines. Not awaiting is allowed.
+   */
+  roundStart(): void | Promise<void>;
   roundEnd(): Promise<{ rows: ResourceRow[]; metrics: MetricFigure[] }>;
   stop(): Promise<void>;
 }

@@ -1,0 +1,129 @@
+/**
+ * What each chart of the HTML report shows, computed here in plain data so it is testable without a
+ * browser; assets/report.js only draws these specs with uPlot. A chart is made only when it has
+ * something to draw, so every chart on the page has lines.
+ */
+import type { LatencyStats, ResourceRow, RoundResult } from '../stats/types.ts';
+
+/** One line of a chart. */
+export interface ChartSeries {
+  label: string;
+  /** One value per x; null leaves a gap. */
+  values: Array<number | null>;
+  /** CSS colour of the line. */
+  color: string;
+  dash?: boolean;
+}
+
+/** A line chart as the page's script receives it. */
+export interface ChartSpec {
+  /** DOM id of the element the chart is drawn into. */
+  id: string;
+  title: string;
+  x: number[];
+  xLabel: string;
+  /** When set, x holds indices into these names (a category axis such as percentiles). */
+  xTicks?: string[];
+  yLabel: string;
+  /** Unit appended to values in the legend. */
+  yUnit: string;
+  series: ChartSeries[];
+}
+
+/** Line colours, distinct and readable on white; the first is the main series of every chart. */
+export const PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+
+const color = (i: number) => PALETTE[i % PALETTE.length];
+
+/** Percentile points of the distribution chart, in the order drawn. */
+export const PERCENTILES: Array<[string, keyof LatencyStats]> = [
+  ['min', 'min'],
+  ['p50', 'p50'],
+  ['p75', 'p75'],
+  ['p90', 'p90'],
+  ['p95', 'p95'],
+  ['p99', 'p99'],
+  ['p99.9', 'p999'],
+  ['max', 'max'],
+];
+
+const hasValue = (values: Array<number | null>) => values.some((v) => v !== null && Number.isFinite(v));
+
+function distribution(id: string, title: string, lines: Array<[string, LatencyStats | undefined]>): ChartSpec | null {
+  const series = lines
+    .filter((l): l is [string, LatencyStats] => Boolean(l[1]) && (l[1]?.count ?? 0) > 0)
+    .map(([label, s], i) => ({ label, values: PERCENTILES.map(([, k]) => s[k]), color: color(i) }));
+  if (series.length === 0) return null;
+  return {
+    id,
+    title,
+    x: PERCENTILES.map((_, i) => i),
+    xLabel: 'percentile',
+    xTicks: PERCENTILES.map(([name]) => name),
+    yLabel: 'latency (ms)',
+    yUnit: 'ms',
+    series,
+  };
+}
+
+function resourceChart(id: string, title: string, rows: ResourceRow[], pick: (p: ResourceRow['series'][number]) => number | null, yLabel: string, yUnit: string): ChartSpec | null {
+  // Monitors sample on their own clock; the union of sample times is the x axis, gaps where a row has none.
+  const times = [...new Set(rows.flatMap((r) => r.series.map((p) => p.t)))].sort((a, b) => a - b);
+  const series = rows
+    .map((r, i) => {
+      const at = new Map(r.series.map((p) => [p.t, pick(p)]));
+      return { label: `${r.type} ${r.name}`, values: times.map((t) => at.get(t) ?? null), color: color(i) };
+    })
+    .filter((s) => hasValue(s.values));
+  if (series.length === 0) return null;
+  return { id, title, x: times, xLabel: 'seconds since round start', yLabel, yUnit, series };
+}
+
+/** Charts of one round, in page order; `prefix` makes the DOM ids unique across rounds. */
+export function roundCharts(round: RoundResult, prefix: string): ChartSpec[] {
+  const charts: Array<ChartSpec | null> = [];
+  const points = round.series ?? [];
+  if (points.length > 0) {
+    const x = points.map((p) => p.second);
+    charts.push({
+      id: `${prefix}-rate`,
+      title: 'Send rate and throughput',
+      x,
+      xLabel: 'second',
+      yLabel: 'tx/s',
+      yUnit: 'tx/s',
+      series: [
+        { label: 'sent (send rate)', values: points.map((p) => p.sent), color: color(0) },
+        { label: 'succeeded (throughput)', values: points.map((p) => p.succeeded), color: color(1) },
+        { label: 'failed', values: points.map((p) => p.failed), color: color(2) },
+      ],
+    });
+    const p50 = points.map((p) => p.p50);
+    if (hasValue(p50) || hasValue(points.map((p) => p.p99))) {
+      charts.push({
+        id: `${prefix}-latency`,
+        title: 'Latency over time',
+        x,
+        xLabel: 'second',
+        yLabel: 'latency (ms)',
+        yUnit: 'ms',
+        series: [
+          { label: 'p50', values: p50, color: color(0) },
+          { label: 'p95', values: points.map((p) => p.p95), color: color(4) },
+          { label: 'p99', values: points.map((p) => p.p99), color: color(2) },
+        ],
+      });
+    }
+  }
+  charts.push(
+    distribution(`${prefix}-dist`, 'Latency distribution', [
+      ['from actual send', round.latency],
+      ['from intended send', round.correctedLatency],
+    ]),
+  );
+  charts.push(distribution(`${prefix}-phases`, 'Phase latency distribution', Object.entries(round.phases ?? {})));
+  const rows = round.resources ?? [];
+  charts.push(resourceChart(`${prefix}-cpu`, 'CPU', rows, (p) => p.cpu, 'CPU (%)', '%'));
+  charts.push(resourceChart(`${prefix}-mem`, 'Memory', rows, (p) => (p.mem === null ? null : p.mem / 1024 / 1024), 'memory (MiB)', 'MiB'));
+  return charts.filter((c): c is ChartSpec => c !== null);
+}

@@ -1,0 +1,13 @@
+/**
+ * Reports of a ledgerbench run: terminal tables (Caliper's columns), the self-contained HTML page,
+ * the Markdown CI summary and results.json, plus redact() and environmentInfo() for whoever builds the
+ * RunReport.
+ */
+export { type ConsoleOptions, RESOURCE_TABLE_HEADERS, ROUND_TABLE_HEADERS, resourceTable, roundDetails, roundTable } from './console.ts';
+export { environmentInfo } from './environment.ts';
+export { renderHtml } from './html.ts';
+export { type MarkdownOptions, renderMarkdown } from './markdown.ts';
+export { REDACTED, redact } from './redact.ts';
+export type { EnvironmentInfo, RunReport } from './types.ts';
+export { type RoundVerdict, roundVerdict, tally } from './verdict.ts';
+export { type WrittenReports, writeReports } from './write.ts';

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { environmentInfo, renderMarkdown, ROUND_TABLE_HEADERS, writeReports } from '../../src/report/index.ts';
+import { openRound, queryRound, runReport } from './fixtures.ts';
+
+describe('renderMarkdown', () => {
+  const md = renderMarkdown(runReport(), { htmlPath: 'ledgerbench-results/report.html' });
+  const lines = md.split('\n');
+
+  test('heading with the verdict, then a GitHub table with a result mark per round', () => {
+    expect(lines[0]).toBe('## ledgerbench: simple');
+    expect(md).toContain('❌ 2 of 4 rounds failed');
+    const header = lines.findIndex((l) => l.startsWith('| Result |'));
+    expect(lines[header]).toBe(`| Result | ${ROUND_TABLE_HEADERS.join(' | ')} |`);
+    expect(lines[header + 1]).toMatch(/^\| --- \| ---: \| --- \| ---: \|/);
+    expect(lines[header + 2]).toBe('| ✅ pass | 1 | open | 1000 | 0 | 50.1 | 671.00 | 44.00 | 126.50 | 49.0 | 231.00 | 352.00 |');
+    expect(lines[header + 3]).toMatch(/^\| – \| 2 \| query \|/);
+    expect(lines[header + 4]).toMatch(/^\| ❌ fail \| 3 \| transfer \| 2650 \| 352 \|/);
+    expect(lines[header + 5]).toMatch(/^\| ⚠️ aborted \| 4 \| mint \(aborted\) \|/);
+  });
+
+  test('failing expectations and aborted rounds are listed; passing ones are not', () => {
+    expect(md).toContain('### Failing expectations');
+    expect(md).toContain('- **3 transfer** toHaveSuccessRateAbove: expected &gt; 99%, actual 88.3%');
+    expect(md).toContain('- **4 mint** aborted: worker 1 exited unexpectedly');
+    expect(md).not.toContain('toHaveThroughputAbove');
+    expect(md).toContain('HTML report: ledgerbench-results/report.html');
+  });
+
+  test('an all-green run has no failure section', () => {
+    const green = renderMarkdown(runReport([openRound, queryRound]));
+    expect(green).toContain('✅ 2 of 2 rounds passed');
+    expect(green).not.toContain('Failing expectations');
+    expect(green).toContain('HTML report: report.html');
+  });
+
+  test('labels cannot break the table or inject markup', () => {
+    const nasty = renderMarkdown(runReport([{ ...queryRound, label: 'a|b\n<script>x</script> *bold*' }]));
+    const row = nasty.split('\n').find((l) => l.includes('a\\|b'))!;
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(14);
+    expect(nasty).not.toContain('<script>');
+    expect(row).toContain('\\*bold\\*');
+  });
+});
+
+describe('writeReports', () => {
+  test('writes the three files into a new folder and appends the summary to $GITHUB_STEP_SUMMARY', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'lb-report-write-'));
+    const previous = process.env.GITHUB_STEP_SUMMARY;
+    const summaryFile = join(tmp, 'step-summary.md');
+    await writeFile(summaryFile, '# earlier step\n');
+    process.env.GITHUB_STEP_SUMMARY = summaryFile;
+    try {
+      const dir = join(tmp, 'out', 'run-1');
+      const paths = await writeReports(runReport(), dir);
+      expect(paths).toEqual({ json: join(dir, 'results.json'), html: join(dir, 'report.html'), markdown: join(dir, 'summary.md') });
+      for (const p of Object.values(paths)) expect(existsSync(p)).toBe(true);
+      expect(await readFile(paths.markdown, 'utf8')).toContain('HTML report: report.html');
+      const step = await readFile(summaryFile, 'utf8');
+      expect(step.startsWith('# earlier step\n## ledgerbench: simple')).toBe(true);
+      expect(step).toContain(`HTML report: ${relative(process.cwd(), paths.html).replace(/_/g, '\\_')}`);
+      await writeReports(runReport(), dir);
+      expect((await readFile(summaryFile, 'utf8')).match(/## ledgerbench: simple/g)).toHaveLength(2);
+    } finally {
+      if (previous === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = previous;
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('environmentInfo', () => {
+  test('machine, Node and the versions of ledgerbench and the SDKs installed here', () => {
+    const env = environmentInfo();
+    expect(env.node).toBe(process.version);
+    expect(env.cpuCount).toBeGreaterThan(0);
+    expect(env.totalMemoryBytes).toBeGreaterThan(0);
+    expect(env.cpus.length).toBeGreaterThan(0);
+    expect(env.versions.ledgerbench).toBe('0.1.0');
+    expect(env.versions['@hyperledger/fabric-gateway']).toBe('1.11.0');
+    expect(env.versions['fabric-network']).toBe('2.2.20');
+    expect(env.versions.vitest).toMatch(/^4\./);
+  });
+});
