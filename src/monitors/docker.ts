@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { MetricFigure, ResourceRow } from '../stats/types.ts';
 import {
   blkioTotals,
@@ -95,10 +95,13 @@ export class DockerMonitor implements Monitor {
 
   async start(): Promise<void> {
     if (this.ticker.running) return;
+    // Loaded here, not at import: dockerode pulls in ssh2 and friends (about half a second), which every
+    // run would pay even without a docker monitor.
+    const { default: DockerClient } = await import('dockerode');
     for (const d of this.daemons) {
       try {
         // Requests must not outlive a sample by much: a dead remote host would otherwise hang for minutes.
-        d.client = new Docker({ ...(d.spec.options ?? {}), timeout: Math.max(2_000, this.opts.intervalMs) });
+        d.client = new DockerClient({ ...(d.spec.options ?? {}), timeout: Math.max(2_000, this.opts.intervalMs) });
         // The protocol is only known once docker-modem has read DOCKER_HOST / DOCKER_TLS_VERIFY.
         const modem = d.client.modem as { protocol?: string; agent?: HttpAgent };
         if (modem.protocol !== 'ssh') {
