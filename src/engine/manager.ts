@@ -20,6 +20,8 @@ import { localLauncher, type WorkerChannel, type WorkerLauncher } from './worker
 
 /** Time between releasing the barrier and the round's start instant, so every worker gets the message first. */
 const BARRIER_LEAD_MS = 50;
+/** The same for workers behind an agent on another host: the message crosses ZooKeeper and a network. */
+const REMOTE_BARRIER_LEAD_MS = 1000;
 /** How long workers may take to prepare (connect, init the workload). */
 const READY_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_BYTES = 4096;
@@ -119,7 +121,9 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     channel.onExit((code, signal) => {
       w.exited = true;
       if (!w.done) {
-        const crash: RoundAbort = { reason: `worker ${index} exited with ${signal ? `signal ${signal}` : `code ${code}`} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
+        const how = signal ? `signal ${signal}` : code === null ? 'no exit code (connection to it lost)' : `code ${code}`;
+        const where = channel.where === 'local' ? '' : ` (${channel.where})`;
+        const crash: RoundAbort = { reason: `worker ${index}${where} exited with ${how} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
         if (!started) rejectReady(Object.assign(new Error(`${crash.reason}\n${crash.stderrTail}`), { abort: crash }));
         else abort(crash);
       }
@@ -149,7 +153,8 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   const mark = env.network.operationsUrl ? await conflictMark(env.network.operationsUrl).catch(() => undefined) : undefined;
 
   started = true;
-  const startEpochMs = Date.now() + BARRIER_LEAD_MS;
+  const remote = workers.some((w) => w.channel.pid === undefined);
+  const startEpochMs = Date.now() + (remote ? REMOTE_BARRIER_LEAD_MS : BARRIER_LEAD_MS);
   for (const w of workers) w.channel.send({ type: 'start', startEpochMs } satisfies ToWorker);
 
   const expectedSec = expectedLength(spec);
