@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.ts';
 import { networkDown, networkUp } from '../network/index.ts';
+import { AGENT_USAGE, agentCommand } from './agent.ts';
 import { runBenchmark } from './run.ts';
 
 const USAGE = `Usage:
@@ -11,22 +12,34 @@ const USAGE = `Usage:
       Start a network (the embedded Fabric network) in the background.
   ledgerbench network down [--state <dir>]
       Stop it again.
+${AGENT_USAGE}
   ledgerbench --help`;
 
 const STATE_DIR = '.ledgerbench';
 
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        network: { type: 'string', short: 'n' },
+        results: { type: 'string', default: 'ledgerbench-results' },
+        state: { type: 'string', default: STATE_DIR },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // An unknown or malformed option is a usage mistake: usage text and exit code 2, not a stack trace.
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      network: { type: 'string', short: 'n' },
-      results: { type: 'string', default: 'ledgerbench-results' },
-      state: { type: 'string', default: STATE_DIR },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  // The agent has options of its own, which the strict parser below would refuse.
+  if (argv[0] === 'agent') return agentCommand(argv.slice(1));
+  const { values, positionals } = parse(argv);
   const [command, sub, file] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);

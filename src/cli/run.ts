@@ -5,6 +5,8 @@ import { loadCaliperBenchmark } from '../config/caliper-benchmark.ts';
 import { readYamlFile } from '../config/yaml.ts';
 import { runRound } from '../engine/manager.ts';
 import { progressPrinter } from '../engine/progress.ts';
+import { zookeeperLauncher } from '../engine/zookeeper/launcher.ts';
+import { sizeForAgents } from '../engine/zookeeper/sizing.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import { openNetwork } from '../network/open.ts';
 import type { NetworkHandle } from '../network/types.ts';
@@ -21,9 +23,9 @@ export interface RunOptions {
 /** Runs every round of the benchmark; resolves with the process exit code. */
 export async function runBenchmark(o: RunOptions): Promise<number> {
   const benchmark = loadCaliperBenchmark(o.config);
-  if (benchmark.workers.type === 'zookeeper') {
-    throw new Error(`${benchmark.source}: test.clients.type: zookeeper clients are not supported yet; use \`clients: { type: local, number: ${benchmark.workers.clientsPerHost} }\``);
-  }
+  const runId = randomBytes(3).toString('hex');
+  const workers = benchmark.workers;
+  const launcher = workers.type === 'zookeeper' ? zookeeperLauncher({ server: workers.server, clientsPerHost: workers.clientsPerHost, runId }) : undefined;
   const log = (line: string) => process.stderr.write(`[ledgerbench] ${line}\n`);
   const startedAt = new Date();
   const controller = new AbortController();
@@ -38,14 +40,24 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
     const warn = (m: string) => log(`warning: ${m}`);
     monitors = new MonitorSet(createMonitors(benchmark.monitor, { file: benchmark.source, warn, ownProcesses: network.pids, metricsUrls: network.metricsUrls }));
     await monitors.start();
-    const runId = randomBytes(3).toString('hex');
     const color = Boolean(process.stdout.isTTY);
     for (const spec of benchmark.rounds) {
       if (controller.signal.aborted) break;
       log(`round ${spec.roundIndex} '${spec.label}': ${spec.txNumber !== undefined ? `${spec.txNumber} tx` : `${spec.txDuration} s`}, ${spec.rateControl.type}, ${spec.workers} worker(s)`);
       const progress = progressPrinter();
-      const result = await runRound(spec, { network: network.ref, runId, monitors, onProgress: progress.update, signal: controller.signal });
-      progress.done();
+      let result: RoundResult;
+      try {
+        const sized = launcher ? await sizeForAgents(spec, launcher) : spec;
+        result = await runRound(sized, { network: network.ref, runId, monitors, onProgress: progress.update, signal: controller.signal, launcher });
+      } catch (err) {
+        // Interrupted while the workers were still starting: nothing of this round was measured, so
+        // say so plainly (not with a stack trace) and keep the rounds that did finish.
+        if (!controller.signal.aborted) throw err;
+        log(`interrupted before round ${spec.roundIndex} '${spec.label}' started`);
+        break;
+      } finally {
+        progress.done();
+      }
       rounds.push(result);
       const parts = [roundTable([result], { color }), result.resources?.length ? resourceTable(result, { color }) : '', roundDetails(result, { color })];
       process.stdout.write(`${parts.filter(Boolean).join('\n')}\n`);
@@ -54,9 +66,13 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await monitors?.stop();
+    await launcher?.close();
     await network?.stop();
   }
-  if (rounds.length === 0) return 1;
+  if (rounds.length === 0) {
+    log('no round finished; nothing written');
+    return 1;
+  }
   const finishedAt = new Date();
   const dir = join(resolve(o.resultsDir), finishedAt.toISOString().replace(/[:.]/g, '-'));
   const paths = await writeReports(
@@ -77,3 +93,4 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
   process.stdout.write(`results ${relative(process.cwd(), paths.json)}\nreport  ${relative(process.cwd(), paths.html)}\n`);
   return rounds.some((r) => r.aborted) || controller.signal.aborted ? 1 : 0;
 }
+

@@ -136,5 +136,9 @@ process.on('message', (msg: ToWorker) => {
   }
 });
 
+// Ctrl-C in a terminal reaches the whole process group. The manager decides how a round ends (it stops
+// the workers and keeps their last figures); a worker dying on the spot would lose its last second.
+process.on('SIGINT', () => {});
+
 // The manager is gone (crashed, killed, test run interrupted): leave at once.
 process.on('disconnect', () => process.exit(process.exitCode ?? 0));

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { readYamlFile } from '../config/yaml.ts';
-import { validateNetworkRef } from '../connectors/registry.ts';
+import { validateDelayOptions } from '../connectors/delay.ts';
 import type { NetworkRef } from '../connectors/types.ts';
 import { startNetwork } from './index.ts';
 import type { NetworkHandle } from './types.ts';
@@ -23,7 +23,8 @@ export async function openNetwork(file: string, opts: { log?: (line: string) => 
       if (!['type', 'name', 'options'].includes(key)) throw new ConfigError(path, key, `is not a field of a ${type} network file`, 'use only type, name and options');
     }
     const ref: NetworkRef = { connector: type, file: path, options: (doc?.options as Record<string, unknown>) ?? {} };
-    validateNetworkRef(ref, path, 'type');
+    // Field names as the user wrote them: `type` picks the connector, `options` configures it.
+    if (type === 'delay') validateDelayOptions(ref.options ?? {}, path, 'options');
     return { ref, pids: [], metricsUrls: [], stop: async () => {} };
   }
   return startNetwork(path, opts);

@@ -1,16 +1,25 @@
 /** benchRound(): run one benchmark round from inside a Vitest test. */
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { expect, inject } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { expect, inject, TestRunner } from 'vitest';
 import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
 import type { RoundSpec } from '../config/types.ts';
 import { runRound } from '../engine/manager.ts';
 import { progressPrinter } from '../engine/progress.ts';
+import type { WorkerLauncher } from '../engine/worker-channel.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { CONTEXT_KEY, type LedgerbenchContext } from './context.ts';
 
 let roundsInThisFile = 0;
+
+/**
+ * Round indexes restart at 0 in every test file (each file gets fresh modules), while the global
+ * setup's runId is one per Vitest run. Keys derived from (runId, roundIndex, seq) would then repeat
+ * across files, and across watch-mode reruns against the same network. A tag drawn once per file
+ * execution keeps them unique.
+ */
+const fileTag = randomBytes(2).toString('hex');
 
 function context(): LedgerbenchContext {
   const ctx = inject(CONTEXT_KEY);
@@ -32,21 +41,21 @@ function context(): LedgerbenchContext {
  */
 export async function benchRound(options: BenchRoundOptions): Promise<RoundResult> {
   const ctx = context();
-  const testFile = getCurrentTest()?.file?.filepath ?? expect.getState().testPath ?? process.cwd();
+  const testFile = TestRunner.getCurrentTest()?.file?.filepath ?? expect.getState().testPath ?? process.cwd();
   const spec = normalizeRound(options, { source: testFile, field: '', baseDir: dirname(testFile), roundIndex: roundsInThisFile++ });
   return runSpecInTest(spec, ctx, ctx.monitor, testFile);
 }
 
 /** Runs a validated round inside the current test and attaches its result for the reporter. */
-export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string): Promise<RoundResult> {
+export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string, launcher?: WorkerLauncher): Promise<RoundResult> {
   const warn = (message: string) => process.stderr.write(`[ledgerbench] warning: ${message}\n`);
   const monitors = monitorBlock === false ? undefined : new MonitorSet(createMonitors(monitorBlock, { file: monitorFile, warn, ownProcesses: ctx.networkProcesses, metricsUrls: ctx.metricsUrls }));
   const progress = progressPrinter();
   await monitors?.start();
   try {
-    const result = await runRound(spec, { network: ctx.network, runId: ctx.runId, monitors, onProgress: progress.update });
-    const test = getCurrentTest();
-    if (test) (test.meta.ledgerbench ??= []).push(result);
+    const result = await runRound(spec, { network: ctx.network, runId: `${ctx.runId}${fileTag}`, monitors, onProgress: progress.update, launcher });
+    const test = TestRunner.getCurrentTest();
+    if (test) test.meta.ledgerbench = [...(test.meta.ledgerbench ?? []), result];
     return result;
   } finally {
     progress.done();

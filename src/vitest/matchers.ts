@@ -22,6 +22,13 @@ function isRound(value: unknown): value is RoundResult {
   return typeof value === 'object' && value !== null && (value as RoundResult).schemaVersion === 1 && Array.isArray((value as RoundResult).expectations);
 }
 
+/** What the matcher got instead of a round; an un-awaited benchRound() is the usual culprit. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Promise) return 'a Promise: await benchRound() before expect()';
+  return typeof value;
+}
+
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 
 /** One line with everything a reader needs to judge the round. */
@@ -43,7 +50,7 @@ export function measuredRow(r: RoundResult): string {
 function matcher(name: string, check: (r: RoundResult, ...args: never[]) => { pass: boolean; expected: string; actual: string }) {
   return function (this: { isNot: boolean }, received: unknown, ...args: unknown[]): MatcherResult {
     if (!isRound(received)) {
-      throw new TypeError(`${name}: expected the RoundResult that benchRound() returns, got ${received === null ? 'null' : typeof received}`);
+      throw new TypeError(`${name}: expected the RoundResult that benchRound() returns, got ${describeValue(received)}`);
     }
     const { pass, expected, actual } = check(received, ...(args as never[]));
     received.expectations.push({ matcher: this.isNot ? `not.${name}` : name, expected, actual, pass: this.isNot ? !pass : pass });
@@ -56,10 +63,30 @@ function matcher(name: string, check: (r: RoundResult, ...args: never[]) => { pa
   };
 }
 
+/**
+ * A latency limit in ms. parseDuration() throws ConfigError (meant for config files); a bad argument
+ * to a matcher is a programming error in the test, so it becomes a TypeError naming the matcher.
+ */
 function limitMs(limit: LatencyLimit, name: string): number {
-  const ms = parseDuration(limit);
-  if (!(ms >= 0)) throw new TypeError(`${name}: limit must be milliseconds or a duration string such as '1.5s', got ${JSON.stringify(limit)}`);
+  let ms = Number.NaN;
+  try {
+    ms = parseDuration(limit);
+  } catch {
+    // reported below
+  }
+  if (!(ms >= 0 && Number.isFinite(ms))) throw new TypeError(`${name}: limit must be milliseconds or a duration string such as '1.5s', got ${show(limit)}`);
   return ms;
+}
+
+/** JSON.stringify turns NaN and Infinity into null; show them as written. */
+const show = (value: unknown) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+/** Rejects a rate or ratio argument that would make the verdict meaningless (NaN, '190', 99 for 99%). */
+function checkNumber(name: string, what: string, value: unknown, { min = 0, max = Number.POSITIVE_INFINITY, positive = false, hint = '' } = {}): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!positive || value > 0);
+  if (ok) return;
+  const range = max < Number.POSITIVE_INFINITY ? `between ${min} and ${max}${hint}` : positive ? 'a positive number' : 'a non-negative number';
+  throw new TypeError(`${name}: ${what} must be ${range}, got ${show(value)}`);
 }
 
 function latencyVerdict(r: RoundResult, key: keyof LatencyStats, label: string, limit: LatencyLimit, name: string) {
@@ -75,12 +102,18 @@ function latencyCheck(name: string, key: keyof LatencyStats, label: string) {
 
 /** The matchers, as passed to expect.extend(). */
 export const ledgerbenchMatchers = {
-  toHaveThroughputAbove: matcher('toHaveThroughputAbove', (r, tps: number) => ({ pass: r.throughput > tps, expected: `throughput above ${tps} tps`, actual: `${fmt(r.throughput)} tps` })),
+  toHaveThroughputAbove: matcher('toHaveThroughputAbove', (r, tps: number) => {
+    checkNumber('toHaveThroughputAbove', 'tps', tps);
+    return { pass: r.throughput > tps, expected: `throughput above ${tps} tps`, actual: `${fmt(r.throughput)} tps` };
+  }),
   toHaveSendRateNear: matcher('toHaveSendRateNear', (r, tps: number, tolerance = 0.05) => {
+    checkNumber('toHaveSendRateNear', 'tps', tps, { positive: true });
+    checkNumber('toHaveSendRateNear', 'tolerance', tolerance);
     const error = Math.abs(r.sendRate - tps) / tps;
     return { pass: error <= tolerance, expected: `send rate within ${fmt(tolerance * 100)}% of ${tps} tps`, actual: `${fmt(r.sendRate)} tps (${fmt(error * 100, 2)}% off)` };
   }),
   toHaveSuccessRateAbove: matcher('toHaveSuccessRateAbove', (r, ratio: number) => {
+    checkNumber('toHaveSuccessRateAbove', 'ratio', ratio, { max: 1, hint: ' (0.99 for 99%)' });
     const total = r.succeeded + r.failed;
     const rate = total === 0 ? 0 : r.succeeded / total;
     return { pass: total > 0 && rate > ratio, expected: `success rate above ${fmt(ratio * 100, 2)}%`, actual: `${fmt(rate * 100, 2)}% (${r.succeeded}/${total})` };
@@ -103,6 +136,7 @@ export const ledgerbenchMatchers = {
     return { pass: n === 0, expected: 'no MVCC conflicts', actual: n === 0 ? 'none' : `${n} (${hotKeyList(r)})` };
   }),
   toHaveConflictRateBelow: matcher('toHaveConflictRateBelow', (r, ratio: number) => {
+    checkNumber('toHaveConflictRateBelow', 'ratio', ratio, { max: 1, hint: ' (0.01 for 1%)' });
     const total = r.succeeded + r.failed;
     const rate = total === 0 ? 0 : mvccConflicts(r) / total;
     return { pass: rate < ratio, expected: `MVCC conflict rate below ${fmt(ratio * 100, 2)}%`, actual: `${fmt(rate * 100, 2)}% (${mvccConflicts(r)}/${total}${hotKeyList(r) ? `; ${hotKeyList(r)}` : ''})` };

@@ -34,6 +34,8 @@ export class LedgerbenchReporter implements Reporter {
   }
 
   onTestCaseResult(testCase: TestCase): void {
+    // Reporters are global: with several ledgerbench projects in one config, each sees every test.
+    if (testCase.project.name !== this.options.name) return;
     const rounds = testCase.meta().ledgerbench;
     if (!rounds?.length) return;
     this.rounds.push(...rounds);
@@ -62,12 +64,27 @@ export class LedgerbenchReporter implements Reporter {
       config: { network: redact(safeRead(this.options.networkFile)) },
       environment: environmentInfo(),
     };
-    const dir = join(this.options.resultsDir, finishedAt.toISOString().replace(/[:.]/g, '-'));
+    const dir = claimFolder(join(this.options.resultsDir, finishedAt.toISOString().replace(/[:.]/g, '-')), this.options.name);
     const paths = await writeReports(report, dir);
     const color = Boolean(process.stdout.isTTY);
-    process.stdout.write(`\nledgerbench: all rounds\n${roundTable(this.rounds, { color })}\n`);
+    // Round indexes restart in every test file; the run's summary numbers its rows in run order.
+    const numbered = this.rounds.map((r, i) => ({ ...r, roundIndex: i }));
+    process.stdout.write(`\nledgerbench: all rounds of ${this.options.name}\n${roundTable(numbered, { color })}\n`);
     process.stdout.write(`ledgerbench: results ${relative(process.cwd(), paths.json)}\nledgerbench: report  ${relative(process.cwd(), paths.html)}\n`);
   }
+}
+
+/**
+ * Results folders claimed in this process. Vitest ends all reporters at once, so two ledgerbench
+ * projects sharing the default resultsDir can reach the same millisecond; the second gets its
+ * project name appended instead of overwriting the first one's files.
+ */
+const claimed = new Set<string>();
+
+function claimFolder(dir: string, project: string): string {
+  const unique = claimed.has(dir) ? `${dir}-${project}` : dir;
+  claimed.add(unique);
+  return unique;
 }
 
 function safeRead(file: string): unknown {
