@@ -26,10 +26,6 @@ export default defineConfig({
         resolve: { alias },
         ...ledgerbench({ name: 'perf', network: 'networks/embedded.yaml', include: ['perf/**/*.perf.ts'] }),
       },
-      {
-        resolve: { alias },
-        ...ledgerbench({ name: 'perf-noop', network: 'networks/noop.yaml', include: ['perf-noop/**/*.perf.ts'] }),
-      },
     ],
   },
 });
