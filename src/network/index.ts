@@ -1,0 +1,239 @@
+/**
+ * Bringing a network up and down. `type: embedded` network files run in a child process (the
+ * embedded Fabric network); any other network file is a Fabric connection profile, for which only
+ * Caliper's `caliper.command.start` / `end` are run.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError } from '../config/errors.ts';
+import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-file.ts';
+import type { NetworkProcessMessage } from './embedded/main.ts';
+import type { NetworkHandle } from './types.ts';
+
+const MAIN = fileURLToPath(new URL('./embedded/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Options of {@link startNetwork}. */
+export interface StartNetworkOptions {
+  /** Receives the network process's output, line by line. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Start the network a network file describes and resolve with its handle. For `type: embedded` this
+ * runs the embedded network in a child process that exits when its parent goes away; the handle's
+ * ref.file is the connection file (mode 0600, in a fresh temp folder). For a Fabric connection
+ * profile nothing is started (Caliper's start command aside) and ref.file is the profile.
+ */
+export async function startNetwork(file: string, opts: StartNetworkOptions = {}): Promise<NetworkHandle> {
+  const cfg = loadNetworkFile(file);
+  if (cfg.type === 'profile') return startProfile(cfg);
+  const dir = mkdtempSync(join(tmpdir(), 'ledgerbench-network-'));
+  const child = spawnNetwork(cfg.file, dir, false, ['ignore', 'pipe', 'pipe', 'ipc']);
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    opts.log?.(line);
+  };
+  pipeLines(child, onLine);
+  let ready: Extract<NetworkProcessMessage, { type: 'ready' }>;
+  try {
+    ready = await waitReady(child, () => tail.join('\n'));
+  } catch (err) {
+    await killAndWait(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    ref: { connector: 'fabric-gateway', file: ready.connectionFile, operationsUrl: ready.operationsUrl },
+    pids: [{ pid: ready.pid, name: `embedded-network:${cfg.name}` }],
+    metricsUrls: [`${ready.operationsUrl}/metrics`],
+    stop: () => {
+      stopped ??= killAndWait(child).finally(() => rmSync(dir, { recursive: true, force: true }));
+      return stopped;
+    },
+  };
+}
+
+/**
+ * `ledgerbench network up`: start the network detached from this process and record its pid and
+ * connection file under `stateDir` (network.json). Its output goes to `stateDir/network.log`.
+ */
+export async function networkUp(file: string, stateDir: string): Promise<{ connectionFile: string; pid: number }> {
+  const cfg = loadNetworkFile(file);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const statePath = join(stateDir, 'network.json');
+  if (existsSync(statePath)) {
+    const old = readState(statePath);
+    if (old && (old.pid === 0 || alive(old.pid))) {
+      throw new ConfigError(statePath, 'pid', `a network is already up (pid ${old.pid})`, 'run `ledgerbench network down` first');
+    }
+  }
+  if (cfg.type === 'profile') {
+    if (cfg.commands.start) await runCommand(cfg.commands.start, dirname(cfg.file), 'caliper.command.start', cfg.file);
+    writeFileSync(statePath, JSON.stringify({ pid: 0, connectionFile: cfg.file, networkFile: cfg.file }), { mode: 0o600 });
+    return { connectionFile: cfg.file, pid: 0 };
+  }
+  const logFd = openSync(join(stateDir, 'network.log'), 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawnNetwork(cfg.file, stateDir, true, ['ignore', logFd, logFd, 'ipc']);
+  } finally {
+    closeSync(logFd);
+  }
+  let ready: Extract<NetworkProcessMessage, { type: 'ready' }>;
+  try {
+    ready = await waitReady(child, () => safeRead(join(stateDir, 'network.log')).split('\n').slice(-40).join('\n'));
+  } catch (err) {
+    await killAndWait(child);
+    throw err;
+  }
+  writeFileSync(statePath, JSON.stringify({ pid: ready.pid, connectionFile: ready.connectionFile, operationsUrl: ready.operationsUrl, networkFile: cfg.file }), {
+    mode: 0o600,
+  });
+  child.disconnect();
+  child.unref();
+  return { connectionFile: ready.connectionFile, pid: ready.pid };
+}
+
+/** `ledgerbench network down`: stop what networkUp started. Resolves false when nothing was up. */
+export async function networkDown(stateDir: string): Promise<boolean> {
+  const statePath = join(stateDir, 'network.json');
+  const state = existsSync(statePath) ? readState(statePath) : undefined;
+  if (!state) return false;
+  if (state.pid === 0) {
+    const cfg = existsSync(state.networkFile) ? loadNetworkFile(state.networkFile) : undefined;
+    if (cfg?.type === 'profile' && cfg.commands.end) await runCommand(cfg.commands.end, dirname(cfg.file), 'caliper.command.end', cfg.file);
+  } else if (alive(state.pid)) {
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  }
+  rmSync(statePath, { force: true });
+  if (state.pid !== 0) rmSync(state.connectionFile, { force: true });
+  return true;
+}
+
+interface UpState {
+  pid: number;
+  connectionFile: string;
+  networkFile: string;
+}
+
+function readState(path: string): UpState | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as UpState;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function spawnNetwork(file: string, outDir: string, detached: boolean, stdio: Parameters<typeof spawn>[2]['stdio']): ChildProcess {
+  const args = ['--import', TSX, MAIN, file, outDir, ...(detached ? ['--detached'] : [])];
+  return spawn(process.execPath, args, { stdio, detached, cwd: dirname(MAIN), env: process.env });
+}
+
+function pipeLines(child: ChildProcess, onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      buf += chunk;
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        i = buf.indexOf('\n');
+      }
+    });
+  }
+}
+
+function waitReady(child: ChildProcess, output: () => string): Promise<Extract<NetworkProcessMessage, { type: 'ready' }>> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => finish(new Error(`the embedded network did not start within ${START_TIMEOUT_MS / 1000}s\n${output()}`)), START_TIMEOUT_MS);
+    let done = false;
+    const finish = (err: Error | null, msg?: Extract<NetworkProcessMessage, { type: 'ready' }>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolvePromise(msg!);
+    };
+    const onMessage = (m: NetworkProcessMessage) => {
+      if (m.type === 'ready') finish(null, m);
+      else if (m.config) finish(new ConfigError(m.config.file, m.config.field, m.config.problem, m.config.fix));
+      else finish(new Error(`the embedded network failed to start: ${m.message}`));
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      // An error message may still be in flight; give it a moment.
+      setTimeout(() => finish(new Error(`the embedded network exited during start (code ${code}, signal ${signal})\n${output()}`)), 100);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startProfile(cfg: ProfileNetworkConfig): Promise<NetworkHandle> {
+  const cwd = dirname(resolve(cfg.file));
+  if (cfg.commands.start) await runCommand(cfg.commands.start, cwd, 'caliper.command.start', cfg.file);
+  let stopped: Promise<void> | undefined;
+  return {
+    ref: { connector: 'fabric-gateway', file: cfg.file },
+    pids: [],
+    metricsUrls: [],
+    stop: () => {
+      stopped ??= cfg.commands.end ? runCommand(cfg.commands.end, cwd, 'caliper.command.end', cfg.file) : Promise.resolve();
+      return stopped;
+    },
+  };
+}
+
+function runCommand(command: string, cwd: string, field: string, file: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (err) => reject(new ConfigError(file, field, `could not run ${JSON.stringify(command)}: ${err.message}`, 'fix the command')));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolvePromise()
+        : reject(new ConfigError(file, field, `${JSON.stringify(command)} exited with code ${code}`, 'fix the command or remove it')),
+    );
+  });
+}

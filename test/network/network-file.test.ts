@@ -1,0 +1,169 @@
+/** The network file: defaults, the policy language, and errors that name file, field and fix. */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/config/errors.ts';
+import { loadNetworkFile, parseSignaturePolicy } from '../../src/config/network-file.ts';
+import { networkDown, networkUp, startNetwork } from '../../src/network/index.ts';
+import { chaincodePath, readConnection, removeTempDirs, tempDir, writeNetworkFile } from './helpers.ts';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const minimal = (extra = '', chaincode = `{ name: counter, path: ${chaincodePath('counter')} }`) => `
+type: embedded
+organizations:
+  - mspId: Org1MSP
+  - mspId: Org2MSP
+channels:
+  - name: mychannel
+    chaincodes:
+      - ${chaincode}
+${extra}`;
+
+describe('network file', () => {
+  afterAll(removeTempDirs);
+
+  test('the shipped embedded.yaml loads, with its chaincodes resolved against the file', () => {
+    const cfg = loadNetworkFile(resolve(import.meta.dirname, '../../networks/embedded.yaml'));
+    if (cfg.type !== 'embedded') throw new Error('expected embedded');
+    expect(cfg.organizations.map((o) => o.mspId)).toEqual(['Org1MSP', 'Org2MSP']);
+    expect(cfg.channels[0].chaincodes.map((c) => c.name)).toEqual(['simple', 'asset-transfer', 'counter', 'waetcc', 'kv-shim']);
+    expect(cfg.channels[0].chaincodes[0].path).toBe(chaincodePath('simple'));
+    expect(cfg.orderer.batchTimeoutMs).toBe(250);
+  });
+
+  test("defaults mirror Fabric's test network", () => {
+    const cfg = loadNetworkFile(writeNetworkFile(minimal()));
+    if (cfg.type !== 'embedded') throw new Error('expected embedded');
+    expect(cfg.orderer).toEqual({ batchSize: { maxMessageCount: 10, absoluteMaxBytes: 103809024, preferredMaxBytes: 524288 }, batchTimeoutMs: 2000 });
+    expect(cfg.verifySignatures).toBe(true);
+    expect(cfg.tls).toBe(false);
+    expect(cfg.organizations[0]).toMatchObject({ peers: 1, users: 4 });
+    // Fabric's default MAJORITY Endorsement: both of two organizations.
+    expect(cfg.channels[0].chaincodes[0].policy).toEqual(parseSignaturePolicy("AND('Org1MSP.peer','Org2MSP.peer')"));
+  });
+
+  test('a file without type: embedded is a connection profile with Caliper commands', () => {
+    const cfg = loadNetworkFile(writeNetworkFile('name: Fabric\ncaliper:\n  blockchain: fabric\n  command:\n    start: "true"\n    end: "true"\n'));
+    expect(cfg).toMatchObject({ type: 'profile', commands: { start: 'true', end: 'true' } });
+  });
+
+  test('policy syntax', () => {
+    expect(parseSignaturePolicy("OutOf(2, 'A.peer', \"B.member\", OR('C.admin','D.client'))")).toEqual({
+      type: 'outOf',
+      n: 2,
+      rules: [
+        { type: 'principal', mspId: 'A', role: 'peer' },
+        { type: 'principal', mspId: 'B', role: 'member' },
+        {
+          type: 'outOf',
+          n: 1,
+          rules: [
+            { type: 'principal', mspId: 'C', role: 'admin' },
+            { type: 'principal', mspId: 'D', role: 'client' },
+          ],
+        },
+      ],
+    });
+    expect(() => parseSignaturePolicy("AND('Org1MSP.peer'")).toThrow(/expected ',' or '\)'/);
+    expect(() => parseSignaturePolicy("OutOf(3, 'A.peer', 'B.peer')")).toThrow(/between 1 and 2/);
+    expect(() => parseSignaturePolicy("OR('Org1MSP.king')")).toThrow(/role one of/);
+  });
+
+  test.each([
+    ['an unknown field', minimal('colour: blue'), 'colour', /not a known field/],
+    ['bad policy syntax', minimal('', `{ name: c, path: ${chaincodePath('counter')}, endorsementPolicy: "AND('Org1MSP.peer'" }`), 'channels[0].chaincodes[0].endorsementPolicy', /bad policy syntax/],
+    ['a policy naming a stranger', minimal('', `{ name: c, path: ${chaincodePath('counter')}, endorsementPolicy: "OR('Org9MSP.peer')" }`), 'channels[0].chaincodes[0].endorsementPolicy', /Org9MSP/],
+    ['a missing chaincode path', minimal('', '{ name: c, path: ./nowhere }'), 'channels[0].chaincodes[0].path', /does not exist/],
+    ['no channels', 'type: embedded\norganizations: [{ mspId: Org1MSP }]\n', 'channels', /non-empty list/],
+    ['a bad batch timeout', minimal('orderer: { batchTimeout: 2 }'), 'orderer.batchTimeout', /not a duration/],
+    ['a bad message count', minimal('orderer: { batchSize: { maxMessageCount: 0 } }'), 'orderer.batchSize.maxMessageCount', /whole number/],
+    ['a duplicate organization', 'type: embedded\norganizations: [{ mspId: A }, { mspId: A }]\nchannels: [{ name: c }]\n', 'organizations[1].mspId', /twice/],
+  ])('%s is a ConfigError naming file, field and fix', (_what, yaml, field, problem) => {
+    const file = writeNetworkFile(yaml);
+    const err = configError(() => loadNetworkFile(file));
+    expect(err.file).toBe(file);
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(problem);
+    expect(err.fix.length).toBeGreaterThan(5);
+  });
+
+  test('a chaincode that does not load fails startNetwork with a ConfigError', async () => {
+    const file = writeNetworkFile(minimal('', `{ name: bad, path: ${resolve(import.meta.dirname, 'helpers.ts')}, endorsementPolicy: "OR('Org1MSP.peer')" }`));
+    const err = await startNetwork(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('channels[0].chaincodes[0].path');
+    expect((err as ConfigError).message).toMatch(/does not load: exports neither/);
+  });
+
+  test('a connection profile starts nothing but runs caliper.command.start and, on stop, end', async () => {
+    const dir = tempDir('lb-nettest-profile-');
+    const file = writeNetworkFile('name: Fabric\ncaliper:\n  command:\n    start: touch started\n    end: touch ended\n', dir);
+    const handle = await startNetwork(file);
+    expect(handle.ref).toEqual({ connector: 'fabric-gateway', file });
+    expect(handle.pids).toEqual([]);
+    expect(existsSync(join(dir, 'started'))).toBe(true);
+    expect(existsSync(join(dir, 'ended'))).toBe(false);
+    await handle.stop();
+    expect(existsSync(join(dir, 'ended'))).toBe(true);
+    const failing = writeNetworkFile('caliper:\n  command:\n    start: exit 3\n');
+    await expect(startNetwork(failing)).rejects.toThrow(/caliper.command.start: "exit 3" exited with code 3/);
+  });
+
+  test('the network process exits when the process that started it dies', async () => {
+    const file = writeNetworkFile(minimal('', `{ name: kv, path: ${chaincodePath('kv-shim')}, endorsementPolicy: "OR('Org1MSP.peer')" }`));
+    const index = resolve(import.meta.dirname, '../../src/network/index.ts');
+    const script = `import(${JSON.stringify(index)}).then((m) => m.startNetwork(${JSON.stringify(file)})).then((h) => console.log('PID', h.pids[0].pid));`;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = await new Promise<number>((ok, fail) => {
+        let out = '';
+        parent.stdout.on('data', (d: Buffer) => {
+          out += d;
+          const m = /PID (\d+)/.exec(out);
+          if (m) ok(Number(m[1]));
+        });
+        parent.on('exit', () => fail(new Error(`parent exited early: ${out}`)));
+      });
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      parent.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      let alive = true;
+      while (alive && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        try {
+          process.kill(pid, 0);
+        } catch {
+          alive = false;
+        }
+      }
+      expect(alive).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  test('network up / down run the network detached and stop it again', async () => {
+    const stateDir = tempDir('lb-nettest-state-');
+    const file = writeNetworkFile(minimal('', `{ name: kv, path: ${chaincodePath('kv-shim')}, endorsementPolicy: "OR('Org1MSP.peer')" }`));
+    const up = await networkUp(file, stateDir);
+    try {
+      expect(readConnection(up.connectionFile).chaincodes).toEqual([{ name: 'kv', channel: 'mychannel' }]);
+      process.kill(up.pid, 0);
+      await expect(networkUp(file, stateDir)).rejects.toThrow(/already up/);
+    } finally {
+      expect(await networkDown(stateDir)).toBe(true);
+    }
+    expect(() => process.kill(up.pid, 0)).toThrow();
+    expect(await networkDown(stateDir)).toBe(false);
+  });
+});
