@@ -12,7 +12,8 @@ test('a shared counter conflicts, and the result names the hot key', async () =>
   });
   // Many increments land in one block; all but the first of them read a stale version.
   expect(r.conflicts?.byCode.MVCC_READ_CONFLICT ?? 0).toBeGreaterThan(100);
-  expect(r.conflicts?.hotKeys[0]).toMatchObject({ key: 'hot-counter' });
+  // Keys are named <chaincode>/<key>, as the validator sees them.
+  expect(r.conflicts?.hotKeys[0]).toMatchObject({ key: 'counter/hot-counter', readers: ['counter:increment'], writers: ['counter:increment'] });
   expect(r).not.toHaveConflictRateBelow(0.5);
 });
 
