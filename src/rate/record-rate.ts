@@ -106,7 +106,7 @@ export class RecordRateController implements RateController {
       await mkdir(dirname(this.path), { recursive: true });
       await writeTrace(this.path, this.times, this.count, this.format);
     } catch (err) {
-      throw new Error(`record-rate (${this.who}): could not write ${this.count} send times to ${this.path}: ${(err as Error).message}`);
+      throw new Error(`record-rate (${this.who}): could not write ${this.count} send times to ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     if (this.logEnd) console.info(`record-rate: ${this.who}: wrote ${this.count} send times to ${this.path} (${this.format})`);
   }

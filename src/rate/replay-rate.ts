@@ -83,7 +83,7 @@ export const replayRate: RateControllerDefinition = {
     if (round.workers === undefined || round.roundIndex === undefined || round.baseDir === undefined) return;
     for (let w = 0; w < round.workers; w++) {
       const path = resolveTracePath(o.pathTemplate, round.roundIndex, w, round.baseDir);
-      let ok = false;
+      let ok: boolean;
       try {
         ok = statSync(path).isFile();
       } catch {

@@ -67,7 +67,7 @@ export function duration(sec: number | null | undefined): string {
 
 // C0/C1 controls (newlines, ESC of ANSI sequences) and bidi overrides would break a table's box or
 // let a label repaint the terminal; zero-width characters would break alignment.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** User text made safe for one terminal cell: control, zero-width and bidi characters become spaces. */

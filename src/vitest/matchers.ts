@@ -176,6 +176,6 @@ export interface LedgerbenchMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // biome-ignore lint/suspicious/noExplicitAny: the shape Vitest's own Matchers declaration uses
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- the shape Vitest's own Matchers declaration uses
   interface Matchers<T = any> extends LedgerbenchMatchers<T> {}
 }

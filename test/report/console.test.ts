@@ -68,7 +68,7 @@ describe('roundTable', () => {
     const coloured = roundTable(rounds, { color: true });
     expect(coloured).toContain('\u001b[31m');
     // Colour does not change the text once the codes are stripped.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI codes
+    // eslint-disable-next-line no-control-regex -- stripping ANSI codes
     expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(table);
   });
 

@@ -97,7 +97,6 @@ describe('HTML report in Chromium', () => {
         imgs: document.querySelectorAll('img').length,
         pwned: (window as unknown as { __pwned?: number }).__pwned,
         // Rendered text is what a reader sees; textContent would also hold the scripts' source.
-        // biome-ignore lint/performance/useDomNodeTextContent: rendered text is what is asserted
         text: document.body.innerText,
         title: document.title,
       }));

@@ -200,7 +200,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   } catch (err) {
     disarm();
     zk.close();
-    throw new Error(`could not register with ZooKeeper at ${opts.zookeeper}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`could not register with ZooKeeper at ${opts.zookeeper}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   inbox.start();
   void sweepInboxes(zk).catch(() => {});

@@ -164,8 +164,8 @@ async function pickAgents(zk: Client, opts: ZooKeeperLauncherOptions, count: num
   const minAgents = Math.max(needed, opts.minAgents ?? 1);
   const share = Math.min(opts.clientsPerHost, count);
   const deadline = Date.now() + waitMs;
-  let seen: AgentInfo[] = [];
-  let usable: AgentInfo[] = [];
+  let seen: AgentInfo[];
+  let usable: AgentInfo[];
   let wake = () => {};
   // One watcher function for the whole wait: the client keeps one registration per function.
   const watcher = () => wake();

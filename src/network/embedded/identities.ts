@@ -222,7 +222,7 @@ export class IdentityChecker {
 
   #parse(serialized: Uint8Array): KnownIdentity {
     let mspId = '';
-    let certPem = '';
+    let certPem: string;
     let cert: X509Certificate;
     try {
       const sid = protos.msp.SerializedIdentity.deserializeBinary(serialized);
@@ -230,7 +230,7 @@ export class IdentityChecker {
       certPem = Buffer.from(sid.getIdBytes_asU8()).toString();
       cert = new X509Certificate(certPem);
     } catch (err) {
-      throw new Error(`creator identity of ${mspId || 'unknown MSP'} is not a PEM X.509 certificate (${(err as Error).message})`);
+      throw new Error(`creator identity of ${mspId || 'unknown MSP'} is not a PEM X.509 certificate (${(err as Error).message})`, { cause: err });
     }
     const ouMatch = /(?:^|\n)OU=([^\n]*)/.exec(cert.subject);
     const base = {
