@@ -10,18 +10,7 @@ import type { SecondDelta, StatsSnapshot } from './snapshot.ts';
 import type { LatencyStats, RoundResult, SecondPoint } from './types.ts';
 
 /** What the engine knows about a round before it runs; copied into the RoundResult. */
-export interface RoundMeta {
-  label: string;
-  description?: string;
-  roundIndex: number;
-  workers: number;
-  rateControl: { type: string; opts?: Record<string, unknown> };
-  model: 'open' | 'closed';
-  txNumber?: number;
-  txDuration?: number;
-  trim: number;
-  startedAt: string;
-}
+export type RoundMeta = Pick<RoundResult, 'label' | 'description' | 'roundIndex' | 'workers' | 'rateControl' | 'model' | 'txNumber' | 'txDuration' | 'trim' | 'startedAt'>;
 
 /** Live figures for the progress line. */
 export interface RoundProgress {
