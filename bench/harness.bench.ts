@@ -7,13 +7,14 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type BenchRoundOptions, normalizeRound } from '../src/config/round.ts';
 import { runRound } from '../src/engine/manager.ts';
+import { createMonitors, MonitorSet } from '../src/monitors/index.ts';
 import type { RoundResult } from '../src/stats/types.ts';
 
 const NOOP_WORKLOAD = resolve('fixtures/workloads/noop.ts');
 
-async function noopRound(o: Omit<BenchRoundOptions, 'label' | 'workload'>, label: string): Promise<RoundResult> {
+async function noopRound(o: Omit<BenchRoundOptions, 'label' | 'workload'>, label: string, monitors?: MonitorSet): Promise<RoundResult> {
   const spec = normalizeRound({ label, workload: NOOP_WORKLOAD, ...o }, { source: 'bench/harness.bench.ts', field: '', baseDir: process.cwd(), roundIndex: 0 });
-  return runRound(spec, { network: { connector: 'noop' }, runId: 'bench' });
+  return runRound(spec, { network: { connector: 'noop' }, runId: 'bench', monitors });
 }
 
 const round2 = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -64,4 +65,25 @@ export async function benchFixedCost(): Promise<Record<string, number>> {
   }
   times.sort((a, b) => a - b);
   return { fixed_cost_run_s: round2(times[1] / 1000, 3) };
+}
+
+/**
+ * What monitoring at interval 1 s costs the send ceiling: two workers (both cores busy, so the monitor
+ * competes for CPU) at full speed with and without the default monitors (process monitor on the
+ * workers), alternated, best of three each.
+ */
+export async function benchMonitorOverhead(txNumber = 3_000_000): Promise<Record<string, number>> {
+  const best = { off: 0, on: 0 };
+  const spec = { workers: 2, txNumber, rateControl: { type: 'fixed-load', opts: { transactionLoad: 2000 } } };
+  for (let i = 0; i < 3; i++) {
+    best.off = Math.max(best.off, (await noopRound(spec, 'monitors-off')).throughput);
+    const monitors = new MonitorSet(createMonitors(undefined, { file: 'bench', warn: () => {}, intervalMs: 1000 }));
+    await monitors.start();
+    try {
+      best.on = Math.max(best.on, (await noopRound(spec, 'monitors-on', monitors)).throughput);
+    } finally {
+      await monitors.stop();
+    }
+  }
+  return { ceiling_2w_monitors_off_tps: Math.round(best.off), ceiling_2w_monitors_on_tps: Math.round(best.on), monitor_cost_pct_of_ceiling: round2((1 - best.on / best.off) * 100, 2) };
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchEmbedded } from './embedded.bench.ts';
-import { benchCeiling, benchFixedCost, benchMemory, benchRateAccuracy } from './harness.bench.ts';
+import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
 import { benchMonitorCost } from './monitors.bench.ts';
 import { benchSigner } from './signer.bench.ts';
 import { benchStats } from './stats.bench.ts';
@@ -36,7 +36,10 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   },
   stats: { run: () => benchStats(), targets: [] },
   signer: { run: () => benchSigner(), targets: [] },
-  monitors: { run: () => benchMonitorCost(), targets: [] },
+  monitors: {
+    run: async () => ({ ...(await benchMonitorCost()), ...(await benchMonitorOverhead()) }),
+    targets: [{ figure: 'monitor_cost_pct_of_ceiling', op: '<', bound: 2 }],
+  },
   embedded: {
     run: () => benchEmbedded(),
     targets: [
