@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
+import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
 
 /** A principal in a signature policy: `'Org1MSP.peer'`. */
@@ -250,21 +251,14 @@ function parseOrderer(raw: unknown, file: string): EmbeddedNetworkConfig['ordere
   }
   let batchTimeoutMs: number = d.batchTimeoutMs;
   if (raw.batchTimeout !== undefined) {
-    const ms = typeof raw.batchTimeout === 'string' ? parseDurationMs(raw.batchTimeout) : undefined;
-    if (ms === undefined || ms <= 0 || ms > 3_600_000) {
+    // Only text, as in Fabric's configtx.yaml: a bare number would leave the unit to guesswork.
+    const ms = typeof raw.batchTimeout === 'string' ? durationOrNaN(raw.batchTimeout) : Number.NaN;
+    if (!(ms > 0 && ms <= 3_600_000)) {
       throw new ConfigError(file, 'orderer.batchTimeout', `${JSON.stringify(raw.batchTimeout)} is not a duration between 1ms and 1h`, 'write a duration with a unit, e.g. 2s or 250ms');
     }
     batchTimeoutMs = ms;
   }
   return { batchSize: { maxMessageCount, absoluteMaxBytes, preferredMaxBytes }, batchTimeoutMs };
-}
-
-/** `'2s'`, `'250ms'`, `'1.5s'`, `'1m'` -> milliseconds; undefined when not a duration. */
-export function parseDurationMs(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  return m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
 }
 
 /** Fabric's default channel endorsement policy (MAJORITY Endorsement) written as a signature policy. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { validateRateControl } from '../rate/registry.ts';
-import { parseDuration } from '../stats/format.ts';
+import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
 import type { RateControlSpec, RoundSpec } from './types.ts';
 
@@ -109,12 +109,7 @@ function positiveNumber(value: unknown, name: string, integer: boolean, fail: (n
 
 function parseTimeout(value: number | string | undefined, field: string, source: string): number {
   if (value === undefined) return DEFAULT_TX_TIMEOUT_MS;
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch {
-    ms = Number.NaN;
-  }
+  const ms = durationOrNaN(value);
   if (!(ms > 0)) throw new ConfigError(source, field, `is not a duration above 0: ${JSON.stringify(value)}`, "use milliseconds (30000) or a string like '30s' or '500ms'");
   return ms;
 }

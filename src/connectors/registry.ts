@@ -10,7 +10,7 @@ const FACTORIES: Record<string, () => Promise<ConnectorFactory>> = {
 };
 
 /** Names of the connectors ledgerbench knows. */
-export function knownConnectors(): string[] {
+function knownConnectors(): string[] {
   return Object.keys(FACTORIES).sort();
 }
 

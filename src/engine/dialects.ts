@@ -138,6 +138,8 @@ function toRequest(r: CaliperRequest): TxRequest {
 function fromCaliper(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
   const create = (mod.createWorkloadModule ?? (mod.default as ModuleNamespace).createWorkloadModule) as () => Record<string, (...a: unknown[]) => unknown>;
   const instance = create();
+  // Made once, not per transaction: run() is on the hot path.
+  const submit = () => instance.submitTransaction() as Promise<unknown>;
   const send = async (r: CaliperRequest) => {
     const req = toRequest(r);
     return caliperStatus(await (r.readOnly ? s.connector.evaluate(req) : s.connector.submit(req)));
@@ -151,7 +153,7 @@ function fromCaliper(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
     init: async () => {
       await instance.initializeWorkloadModule?.(s.workerIndex, s.workerCount, s.roundIndex, s.arguments, sutAdapter, {});
     },
-    run: () => settle(() => instance.submitTransaction() as Promise<unknown>),
+    run: () => settle(submit),
     end: async () => {
       await instance.cleanupWorkloadModule?.();
     },
@@ -181,12 +183,15 @@ function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkloa
     queryState: async (_ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') => caliperStatus(await s.connector.evaluate({ contract, fn: fcn, args: [key] })),
   };
   const fn = (name: string) => mod[name] as ((...a: unknown[]) => unknown) | undefined;
+  // Looked up once, not per transaction (detectDialect made sure it is a function); called without
+  // a receiver as before, as Caliper 0.1 called it.
+  const run = fn('run')!;
   return {
     dialect: 'caliper-v0.1',
     init: async () => {
       await fn('init')?.(blockchain, { workerIndex: s.workerIndex, roundIndex: s.roundIndex }, s.arguments);
     },
-    run: () => settle(() => fn('run')!() as Promise<unknown>),
+    run: () => settle(run),
     end: async () => {
       await fn('end')?.();
     },

@@ -17,7 +17,7 @@ export interface RoundProgress {
 }
 
 /** Formats one progress line, e.g. `transfer  sent 1,200/5,000  done 1,180 (3 failed)  412 tps  3s / 12s`. */
-export function formatProgress(p: RoundProgress): string {
+function formatProgress(p: RoundProgress): string {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const sent = p.total !== undefined ? `${n(p.sent)}/${n(p.total)}` : n(p.sent);
   const failed = p.failed > 0 ? ` (${n(p.failed)} failed)` : '';

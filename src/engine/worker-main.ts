@@ -22,6 +22,8 @@ interface Prepared {
   workload: RunnableWorkload;
   controller: RateController;
   recorder: TxRecorder;
+  /** Round length in ms for txDuration rounds. */
+  durationMs: number | undefined;
 }
 
 let prepared: Prepared | undefined;
@@ -70,7 +72,7 @@ async function prepare(init: InitMessage): Promise<Prepared> {
     durationMs,
     openModel: controller.model === 'open',
   });
-  return { init, connector, workload, controller, recorder };
+  return { init, connector, workload, controller, recorder, durationMs };
 }
 
 async function runRound(p: Prepared, start: StartMessage): Promise<void> {
@@ -85,7 +87,7 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
     run: (index) => p.workload.run(index),
     now,
     txCount: p.init.txCount,
-    durationMs: round.txDuration !== undefined ? round.txDuration * 1000 : undefined,
+    durationMs: p.durationMs,
   });
   if (stopReason) loop.stop();
   const cpuAtStart = process.cpuUsage();

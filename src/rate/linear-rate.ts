@@ -87,8 +87,8 @@ function readRates(opts: Record<string, unknown>, site: OptionSite): { start: nu
   };
 }
 
-/** Builds the controller for one worker; exported for tests and wrappers. */
-export function createLinearRate(startTps: number, finishTps: number, ctx: RateContext, site: OptionSite): RateController {
+/** Builds the controller for one worker from the whole round's starting and finishing rates. */
+function createLinearRate(startTps: number, finishTps: number, ctx: RateContext, site: OptionSite): RateController {
   const a = startTps / ctx.workerCount / 1000;
   const b = finishTps / ctx.workerCount / 1000;
   const phase = ctx.workerIndex / ctx.workerCount;

@@ -41,7 +41,7 @@ export interface MaximumRateOptions {
 }
 
 /** Reads maximum-rate options with Caliper's defaults. */
-export function readMaximumRateOptions(opts: Record<string, unknown>, site: OptionSite): MaximumRateOptions {
+function readMaximumRateOptions(opts: Record<string, unknown>, site: OptionSite): MaximumRateOptions {
   checkKnownOptions(opts, site, OPTIONS);
   return {
     tps: readNumber(opts, site, 'tps', { min: 'positive', fallback: 5, meaning: 'starting transactions per second for the whole round', example: 50 }),

@@ -32,7 +32,7 @@ export function esc(value: unknown): string {
  * JSON for a `<script type="application/json">` element: `<` escaped so no `</script>` or `<!--` in
  * user data can end the element early; the line separators that old parsers choke on escaped too.
  */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 

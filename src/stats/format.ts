@@ -45,6 +45,18 @@ export function parseDuration(limit: number | string, source?: DurationSource): 
 }
 
 /**
+ * {@link parseDuration} for callers that report a bad value in their own words (a config field with
+ * its own range, a matcher argument): NaN instead of a ConfigError, so one range check catches both.
+ */
+export function durationOrNaN(value: number | string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * A latency for tables: about three significant digits, in µs below 0.01 ms, ms below one second,
  * seconds above: '4 µs', '0.84 ms', '12.3 ms', '250 ms', '1.52 s', '95.0 s', '3,600 s'.
  */

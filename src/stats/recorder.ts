@@ -204,9 +204,8 @@ export class TxRecorder {
   takeSnapshot(): StatsSnapshot {
     const phases: Record<string, string> = {};
     for (let k = 0; k < this.phaseNames.length; k++) {
-      const enc = encodeHistogram(this.phaseHists[k]);
+      const enc = this.takeHistogram(this.phaseHists[k]);
       if (enc !== null) phases[this.phaseNames[k]] = enc;
-      this.phaseHists[k].reset();
     }
     const snap: StatsSnapshot = {
       sent: this.nSent - this.snapSent,
@@ -239,6 +238,7 @@ export class TxRecorder {
     return snap;
   }
 
+  /** The histogram's contents as a snapshot carries them; empties it for the next delta. */
   private takeHistogram(h: JsHistogram): string | null {
     const enc = encodeHistogram(h);
     h.reset();

@@ -2,7 +2,7 @@
  * Custom matchers that gate a round's figures. Each failure message prints the round's measured row,
  * not just two numbers, so a red CI run says what the round actually did.
  */
-import { parseDuration } from '../stats/format.ts';
+import { durationOrNaN } from '../stats/format.ts';
 import type { LatencyStats, RoundResult } from '../stats/types.ts';
 
 /** A latency limit: milliseconds, or a string such as '250ms', '1.5s'. */
@@ -64,16 +64,11 @@ function matcher(name: string, check: (r: RoundResult, ...args: never[]) => { pa
 }
 
 /**
- * A latency limit in ms. parseDuration() throws ConfigError (meant for config files); a bad argument
- * to a matcher is a programming error in the test, so it becomes a TypeError naming the matcher.
+ * A latency limit in ms. A bad argument to a matcher is a programming error in the test rather than a
+ * config mistake, so it becomes a TypeError naming the matcher instead of parseDuration's ConfigError.
  */
 function limitMs(limit: LatencyLimit, name: string): number {
-  let ms = Number.NaN;
-  try {
-    ms = parseDuration(limit);
-  } catch {
-    // reported below
-  }
+  const ms = durationOrNaN(limit);
   if (!(ms >= 0 && Number.isFinite(ms))) throw new TypeError(`${name}: limit must be milliseconds or a duration string such as '1.5s', got ${show(limit)}`);
   return ms;
 }

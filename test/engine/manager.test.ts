@@ -6,19 +6,11 @@ import { runRound } from '../../src/engine/manager.ts';
 import type { RoundProgress } from '../../src/engine/progress.ts';
 import type { KnownProcess } from '../../src/monitors/types.ts';
 import type { MonitorSet } from '../../src/monitors/index.ts';
+import { alive } from '../support/processes.ts';
 
 const origin = { source: 'manager.test.ts', field: '', baseDir: resolve('fixtures/workloads'), roundIndex: 0 };
 const noop = { connector: 'noop' };
 const round = (o: Partial<BenchRoundOptions>) => normalizeRound({ label: 't', workload: './noop.ts', ...o } as BenchRoundOptions, origin);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Captures the worker PIDs the manager hands to monitors, to check none outlives the round. */
 function pidCatcher() {

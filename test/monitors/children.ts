@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { stopChild } from '../support/processes.ts';
 
 const programs = {
   busy: 'for(;;){}',
@@ -37,17 +38,7 @@ export class Children {
 
   /** Kill every child still running and wait until each has exited. */
   async killAll(): Promise<void> {
-    await Promise.all(
-      this.procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGTERM');
-            setTimeout(() => p.kill('SIGKILL'), 2000).unref();
-          }),
-      ),
-    );
+    await Promise.all(this.procs.map((p) => stopChild(p, 2000)));
     this.procs.length = 0;
   }
 }

@@ -10,10 +10,11 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../support/ports.ts';
+import { stopChild } from '../support/processes.ts';
 
 const run = promisify(execFile);
 
@@ -105,6 +106,7 @@ export async function startPodman(): Promise<Podman> {
         return id.trim();
       },
       async serveTcp() {
+        // podman takes the published address as text, so it cannot be given port 0.
         const port = await freePort();
         services.push(await startService(global, env, `tcp://127.0.0.1:${port}`, { host: '127.0.0.1', port }, dir));
         return port;
@@ -156,26 +158,7 @@ function pings(target: { socketPath?: string; host?: string; port?: number }): P
   });
 }
 
-async function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-/** A port the OS just handed out on 127.0.0.1 (podman takes the address as text, not port 0). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+const stopService = (child: ChildProcess) => stopChild(child, 5000);
 
 /** Unmount anything podman left mounted inside the folder (e.g. a container's /dev/shm), deepest first. */
 async function unmountUnder(dir: string): Promise<void> {

@@ -6,7 +6,7 @@ import { type RunningAgent, runAgent } from '../../src/engine/zookeeper/agent.ts
 import { zookeeperLauncher } from '../../src/engine/zookeeper/launcher.ts';
 import { AGENTS, RUNS } from '../../src/engine/zookeeper/protocol.ts';
 import { type Client, children, connectZooKeeper, read, remove } from '../../src/engine/zookeeper/zk.ts';
-import { alive, eventually } from './agents.ts';
+import { alive, eventually } from '../support/processes.ts';
 import { startZooKeeper, type ZooKeeperServer } from './server.ts';
 
 const origin = { source: 'agent.test.ts', field: '', baseDir: resolve('fixtures/workloads'), roundIndex: 0 };

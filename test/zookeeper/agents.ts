@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { forkTs } from '../../src/engine/fork-ts.ts';
+import { stopChild } from '../support/processes.ts';
 
 const ENTRY = fileURLToPath(new URL('../../fixtures/zookeeper/agent-process.ts', import.meta.url));
 
@@ -40,29 +41,5 @@ export async function startAgentProcess(server: string, args: string[] = []): Pr
 
 /** Stops an agent if it still runs: SIGTERM, SIGKILL after 10 s. */
 export async function stopAgentProcess(a: AgentProcess | undefined): Promise<void> {
-  if (!a || a.child.exitCode !== null || a.child.signalCode !== null) return;
-  const hard = setTimeout(() => a.child.kill('SIGKILL'), 10_000);
-  a.child.kill('SIGTERM');
-  await a.exited;
-  clearTimeout(hard);
-}
-
-/** Whether a process with this PID exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls until `check` holds or `ms` passes; resolves with the last answer. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (a) await stopChild(a.child, 10_000);
 }

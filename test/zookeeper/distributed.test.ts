@@ -5,7 +5,8 @@ import { runRound } from '../../src/engine/manager.ts';
 import { zookeeperLauncher } from '../../src/engine/zookeeper/launcher.ts';
 import { AGENTS, INBOX, RUNS } from '../../src/engine/zookeeper/protocol.ts';
 import { type Client, children, connectZooKeeper } from '../../src/engine/zookeeper/zk.ts';
-import { type AgentProcess, alive, eventually, startAgentProcess, stopAgentProcess } from './agents.ts';
+import { alive, eventually } from '../support/processes.ts';
+import { type AgentProcess, startAgentProcess, stopAgentProcess } from './agents.ts';
 import { startZooKeeper, type ZooKeeperServer } from './server.ts';
 
 const origin = { source: 'distributed.test.ts', field: '', baseDir: resolve('fixtures/workloads'), roundIndex: 0 };

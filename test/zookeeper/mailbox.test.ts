@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MailboxReader, PART_BYTES, post } from '../../src/engine/zookeeper/mailbox.ts';
 import { type Client, children, connectZooKeeper, mkdirp, removeTree } from '../../src/engine/zookeeper/zk.ts';
-import { eventually } from './agents.ts';
+import { eventually } from '../support/processes.ts';
 import { startZooKeeper, type ZooKeeperServer } from './server.ts';
 
 describe('znode mailboxes on a real ZooKeeper server', () => {

@@ -5,9 +5,11 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/ports.ts';
+import { stopChild } from '../support/processes.ts';
 
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 const ZOOKEEPER_CONF_DIR = '/etc/zookeeper/conf';
@@ -106,29 +108,7 @@ async function waitForImok(child: ChildProcess, port: number, output: () => stri
   throw new Error(`ZooKeeper did not answer ruok within ${READY_TIMEOUT_MS / 1000}s:\n${output()}`);
 }
 
-function stopServer(child: ChildProcess, dir: string): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve();
-    };
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(hard);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+async function stopServer(child: ChildProcess, dir: string): Promise<void> {
+  await stopChild(child, 5000);
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -14,9 +14,13 @@
  */
 import type { FromWorker, ToWorker } from '../messages.ts';
 
+/** Every znode of ledgerbench lives under this one, so a shared ensemble stays tidy. */
 export const ROOT = '/ledgerbench';
+/** Parent of the agents' ephemeral znodes. */
 export const AGENTS = `${ROOT}/agents`;
+/** Parent of each agent's job queue. */
 export const INBOX = `${ROOT}/inbox`;
+/** Parent of the runs' launches. */
 export const RUNS = `${ROOT}/runs`;
 
 /** What an agent publishes about itself in its ephemeral znode. */
@@ -56,8 +60,12 @@ export function runNodeName(runId: string): string {
   return name === '' || name === '.' || name === '..' ? `_${name}` : name;
 }
 
+/** The znode of one launch (one round's set of workers) of a run. */
 export const launchPath = (runId: string, launchId: string) => `${RUNS}/${runNodeName(runId)}/${launchId}`;
-export const workerPath = (launch: string, workerId: string) => `${launch}/workers/${workerId}`;
+const workerPath = (launch: string, workerId: string) => `${launch}/workers/${workerId}`;
+/** Queue of ToEnvelopes for one worker of a launch. */
 export const toPath = (launch: string, workerId: string) => `${workerPath(launch, workerId)}/to`;
+/** Queue of FromEnvelopes from one worker of a launch. */
 export const fromPath = (launch: string, workerId: string) => `${workerPath(launch, workerId)}/from`;
+/** The launcher's ephemeral znode; its disappearance tells agents to stop the launch's workers. */
 export const ownerPath = (launch: string) => `${launch}/owner`;
