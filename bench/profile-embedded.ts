@@ -7,13 +7,13 @@
  *
  * Every worker is a child process of this script running the same file with `--worker`; the network
  * is a child of the parent. Set PROFILE_NETWORK=1 / PROFILE_WORKER=1 to have those processes write
- * V8 CPU profiles (--cpu-prof) into PROFILE_DIR (default /tmp).
+ * V8 CPU profiles (--cpu-prof) into PROFILE_DIR (default /tmp); WORKER_NODE_FLAGS adds node flags to
+ * the workers (e.g. `--max-semi-space-size=64`).
  */
 import { fork, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { load } from 'js-yaml';
 import { createFabricGatewayConnector } from '../src/connectors/fabric-gateway/index.ts';
@@ -112,13 +112,16 @@ async function main(): Promise<void> {
   const network = process.env.PROFILE_NETWORK ? await startProfiledNetwork(file, profDir) : await startNetwork(file);
   const netPid = network.pids[0].pid;
   try {
-    const execArgv = [...process.execArgv, ...(process.env.PROFILE_WORKER ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+    const execArgv = [
+      ...process.execArgv,
+      ...(process.env.WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(process.env.PROFILE_WORKER ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ];
     const children = Array.from({ length: workers }, (_, index) =>
       fork(process.argv[1], ['--worker', JSON.stringify({ index, ref: network.ref, inflight, seconds })], { execArgv }),
     );
     await Promise.all(children.map((c) => new Promise<void>((r) => c.once('message', () => r()))));
     const net0 = cpuSeconds(netPid);
-    const w0 = children.map((c) => cpuSeconds(c.pid!));
     const t0 = performance.now();
     const results = children.map((c) => new Promise<{ ok: number; failed: number; elapsed: number; cpuS: number; reasons: Record<string, number> }>((r) => c.once('message', r as never)));
     for (const c of children) c.send('go');
@@ -128,7 +131,6 @@ async function main(): Promise<void> {
     const okTotal = done.reduce((s, d) => s + d.ok, 0);
     const failedTotal = done.reduce((s, d) => s + d.failed, 0);
     const workerCpu = done.reduce((s, d) => s + d.cpuS, 0);
-    void w0;
     const tps = okTotal / Math.max(...done.map((d) => d.elapsed));
     console.log(
       JSON.stringify({
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())))));
   } finally {
     await network.stop();
+    rmSync(dirname(file), { recursive: true, force: true });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { EndorseError, type Network, StatusCode } from '@hyperledger/fabric-gateway';
 import { resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import * as protos from '@hyperledger/fabric-protos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { conflictMark, conflictsSince } from '../../src/network/conflicts.ts';
@@ -267,6 +268,25 @@ channels:
     await expect(org1.gateway.newProposal(ptx.serializeBinary()).evaluate()).rejects.toThrow(/invalid transaction id/);
   });
 
+  test('malformed Endorse, Submit and CommitStatus requests are INVALID_ARGUMENT, not INTERNAL', async () => {
+    const client = new grpc.Client(conn.peers[0].endpoint, grpc.credentials.createInsecure());
+    const raw = (b: Buffer) => b;
+    const call = (method: string) =>
+      new Promise<grpc.ServiceError | null>((done) =>
+        // Field 3 (length-delimited) claims 9 bytes and carries 1: truncated on the wire.
+        client.makeUnaryRequest(`/gateway.Gateway/${method}`, raw, raw, Buffer.from([0x1a, 0x09, 1]), { deadline: Date.now() + 5000 }, (err) => done(err)),
+      );
+    try {
+      for (const method of ['Endorse', 'Submit', 'CommitStatus']) {
+        const err = await call(method);
+        expect(err?.code, method).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(err?.details, method).toMatch(/malformed/);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   test('metrics carry Fabric names', async () => {
     const body = await (await fetch(`${handle.ref.operationsUrl}/metrics`)).text();
     expect(handle.metricsUrls).toEqual([`${handle.ref.operationsUrl}/metrics`]);
@@ -283,6 +303,11 @@ channels:
     }
     expect(body).toMatch(/ledger_transaction_count\{channel="mychannel",validation_code="MVCC_READ_CONFLICT"\} [1-9]/);
     expect(body).toMatch(/ledger_transaction_count\{channel="mychannel",validation_code="VALID"\} \d+/);
+    // Per-chaincode and per-status series, as Fabric labels them.
+    expect(body).toMatch(/endorser_proposals_received\{channel="mychannel",chaincode="counter"\} [1-9]/);
+    expect(body).toMatch(/endorser_successful_proposals\{channel="mychannel",chaincode="counter"\} [1-9]/);
+    expect(body).toMatch(/endorser_proposal_duration_count\{channel="mychannel",chaincode="counter",success="true"\} [1-9]/);
+    expect(body).toMatch(/broadcast_processed_count\{channel="mychannel",status="SUCCESS"\} [1-9]/);
   });
 });
 

@@ -154,15 +154,76 @@ describe('decodeProposal', () => {
     const proposal = new protos.peer.Proposal();
     proposal.setHeader(header.serializeBinary());
     proposal.setPayload(ccpp.serializeBinary());
-    const signed = new protos.peer.SignedProposal();
-    signed.setProposalBytes(proposal.serializeBinary());
-    signed.setSignature(Buffer.from('sig'));
-    const d = decodeProposal(signed);
+    const d = decodeProposal({ proposalBytes: proposal.serializeBinary(), signature: Buffer.from('sig') });
     expect(d).toMatchObject({ txId: 'abc', channel: 'mychannel', chaincode: 'cc', fn: 'fn', headerType: 3, timestamp: { seconds: 1_700_000_123, nanos: 42 } });
     expect(d.args.map(String)).toEqual(['fn', '', 'x']);
     expect(Buffer.from(d.creatorBytes).toString()).toBe('creator');
     expect(Buffer.from(d.nonce).toString()).toBe('nonce');
     expect(d.transient.get('secret')?.toString()).toBe('s3');
-    expect(() => decodeProposal(Object.assign(new protos.peer.SignedProposal(), { getProposalBytes_asU8: () => Uint8Array.of(0x0a, 0x05, 1) }))).toThrow(/malformed proposal/);
+    expect(Buffer.from(d.signature).toString()).toBe('sig');
+    expect(() => decodeProposal({ proposalBytes: Uint8Array.of(0x0a, 0x05, 1), signature: new Uint8Array(0) })).toThrow(/malformed proposal/);
+  });
+});
+
+describe('gateway wire codecs', () => {
+  test('EndorseRequest: the signed proposal and the endorsing organizations, as google-protobuf wrote them', async () => {
+    const { decodeEndorseRequest } = await import('../../src/network/embedded/gateway.ts');
+    const signed = new protos.peer.SignedProposal();
+    signed.setProposalBytes(Buffer.from('proposal'));
+    signed.setSignature(Buffer.from('sig'));
+    const req = new protos.gateway.EndorseRequest();
+    req.setTransactionId('tx1');
+    req.setChannelId('mychannel');
+    req.setProposedTransaction(signed);
+    req.setEndorsingOrganizationsList(['Org1MSP', 'Org2MSP']);
+    const d = decodeEndorseRequest(req.serializeBinary());
+    expect(d.malformed).toBeUndefined();
+    expect(d.channelId).toBe('mychannel');
+    expect(d.endorsingOrgs).toEqual(['Org1MSP', 'Org2MSP']);
+    expect(Buffer.from(d.signed!.proposalBytes).toString()).toBe('proposal');
+    expect(Buffer.from(d.signed!.signature).toString()).toBe('sig');
+    // Without a proposal, and truncated: reported, never thrown (grpc-js would answer INTERNAL).
+    expect(decodeEndorseRequest(new protos.gateway.EndorseRequest().serializeBinary()).signed).toBeUndefined();
+    expect(decodeEndorseRequest(Uint8Array.of(0x1a, 0x09, 1)).malformed).toMatch(/truncated/);
+  });
+
+  test('SubmitRequest: tx id, channel, envelope payload and signature', async () => {
+    const { decodeSubmitRequest } = await import('../../src/network/embedded/gateway.ts');
+    const env = new protos.common.Envelope();
+    env.setPayload(Buffer.from('payload'));
+    env.setSignature(Buffer.from('signature'));
+    const req = new protos.gateway.SubmitRequest();
+    req.setTransactionId('tx2');
+    req.setChannelId('ch');
+    req.setPreparedTransaction(env);
+    const d = decodeSubmitRequest(req.serializeBinary());
+    expect(d).toMatchObject({ txId: 'tx2', channelId: 'ch' });
+    expect(Buffer.from(d.envelope!.payload).toString()).toBe('payload');
+    expect(Buffer.from(d.envelope!.signature).toString()).toBe('signature');
+    expect(decodeSubmitRequest(new Uint8Array(0)).envelope).toBeUndefined();
+    expect(decodeSubmitRequest(Uint8Array.of(0x0a, 0x7f)).malformed).toMatch(/truncated/);
+  });
+
+  test('CommitStatus: request read and response written as google-protobuf does', async () => {
+    const { decodeCommitStatusRequest, encodeCommitStatusResponse } = await import('../../src/network/embedded/gateway.ts');
+    const inner = new protos.gateway.CommitStatusRequest();
+    inner.setTransactionId('tx3');
+    inner.setChannelId('ch');
+    inner.setIdentity(Buffer.from('creator'));
+    const signed = new protos.gateway.SignedCommitStatusRequest();
+    signed.setRequest(inner.serializeBinary());
+    signed.setSignature(Buffer.from('sig'));
+    expect(decodeCommitStatusRequest(signed.serializeBinary())).toEqual({ txId: 'tx3', channelId: 'ch' });
+    expect(decodeCommitStatusRequest(Uint8Array.of(0x0a, 0x03, 0x0a)).malformed).toMatch(/truncated/);
+    for (const [code, blockNumber] of [
+      [0, 7],
+      [11, 0],
+      [0, 2 ** 40 + 3],
+    ]) {
+      const resp = new protos.gateway.CommitStatusResponse();
+      resp.setResult(code as never);
+      resp.setBlockNumber(blockNumber);
+      expect(Buffer.from(encodeCommitStatusResponse({ code, blockNumber }))).toEqual(Buffer.from(resp.serializeBinary()));
+    }
   });
 });

@@ -66,6 +66,12 @@ export class EndorseFailure extends Error {
   }
 }
 
+/** peer.SignedProposal's two fields, as read straight off the wire. */
+export interface SignedProposalBytes {
+  proposalBytes: Uint8Array;
+  signature: Uint8Array;
+}
+
 /**
  * Decode a SignedProposal (read with pb.ts: this runs for every proposal, and google-protobuf's
  * objects cost several times more); throws EndorseFailure(INVALID_ARGUMENT) when it is malformed.
@@ -74,9 +80,9 @@ export class EndorseFailure extends Error {
  * SignatureHeader{1 creator, 2 nonce}, ChaincodeHeaderExtension{2 chaincode_id{2 name}},
  * ChaincodeProposalPayload{1 input, 2 transient map}, ChaincodeInvocationSpec{1 spec{3 input{1 args}}}.
  */
-export function decodeProposal(signed: InstanceType<typeof peer.SignedProposal>): DecodedProposal {
+export function decodeProposal(signed: SignedProposalBytes): DecodedProposal {
   try {
-    const proposalBytes = signed.getProposalBytes_asU8();
+    const proposalBytes = signed.proposalBytes;
     const proposal = readFields(proposalBytes);
     const header = readFields(pbBytes(proposal, 1));
     const channelHeaderBytes = pbBytes(header, 1);
@@ -109,7 +115,7 @@ export function decodeProposal(signed: InstanceType<typeof peer.SignedProposal>)
       timestamp: { seconds: pbNumber(ts, 1), nanos: pbNumber(ts, 2) },
       transient,
       proposalBytes,
-      signature: signed.getSignature_asU8(),
+      signature: signed.signature,
     };
   } catch (err) {
     throw new EndorseFailure(3, `malformed proposal: ${(err as Error).message}`);

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protos from '@hyperledger/fabric-protos';
-import { PbWriter } from './pb.ts';
+import { PbWriter, pbBytes, pbRepeated, pbString, readFields } from './pb.ts';
 import { chooseEndorsingOrgs } from './policy.ts';
 import {
   buildEnvelope,
@@ -19,6 +19,7 @@ import {
   EndorseFailure,
   endorse,
   type Peer,
+  type SignedProposalBytes,
   simulate,
   toProtoResponse,
 } from './endorser.ts';
@@ -64,21 +65,143 @@ function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   return grpcError(status.INTERNAL, (err as Error)?.message ?? String(err));
 }
 
+/** EndorseRequest as the endorse handler reads it (decoded by {@link decodeEndorseRequest}). */
+export interface EndorseCall {
+  channelId: string;
+  signed?: SignedProposalBytes;
+  endorsingOrgs: string[];
+  /** Why the request could not be decoded; the handler answers INVALID_ARGUMENT. */
+  malformed?: string;
+}
+
+/** SubmitRequest as the submit handler reads it. */
+export interface SubmitCall {
+  txId: string;
+  channelId: string;
+  /** The prepared transaction (common.Envelope): its payload and the client's signature. */
+  envelope?: { payload: Uint8Array; signature: Uint8Array };
+  malformed?: string;
+}
+
+/** SignedCommitStatusRequest's inner CommitStatusRequest, as the commit status handler reads it. */
+export interface CommitStatusCall {
+  txId: string;
+  channelId: string;
+  malformed?: string;
+}
+
+/** CommitStatusResponse's fields. */
+export interface CommitStatusAnswer {
+  code: number;
+  blockNumber: number;
+}
+
 /**
- * gateway.Gateway's service definition, except that Endorse responses are written as ready-made
- * bytes: the endorser encodes them directly (pb.ts) instead of through google-protobuf objects.
+ * EndorseRequest { 1 transaction_id, 2 channel_id, 3 proposed_transaction: SignedProposal
+ * { 1 proposal_bytes, 2 signature }, 4 endorsing_organizations }. Never throws: grpc-js would turn a
+ * throw into INTERNAL, while a malformed request is the caller's INVALID_ARGUMENT.
+ */
+export function decodeEndorseRequest(bytes: Uint8Array): EndorseCall {
+  try {
+    const f = readFields(bytes);
+    const orgs = pbRepeated(f, 4).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+    const out: EndorseCall = { channelId: pbString(f, 2), endorsingOrgs: orgs };
+    if (f.has(3)) {
+      const sp = readFields(pbBytes(f, 3));
+      out.signed = { proposalBytes: pbBytes(sp, 1), signature: pbBytes(sp, 2) };
+    }
+    return out;
+  } catch (err) {
+    return { channelId: '', endorsingOrgs: [], malformed: (err as Error).message };
+  }
+}
+
+/** SubmitRequest { 1 transaction_id, 2 channel_id, 3 prepared_transaction: Envelope { 1 payload, 2 signature } }. */
+export function decodeSubmitRequest(bytes: Uint8Array): SubmitCall {
+  try {
+    const f = readFields(bytes);
+    const out: SubmitCall = { txId: pbString(f, 1), channelId: pbString(f, 2) };
+    if (f.has(3)) {
+      const env = readFields(pbBytes(f, 3));
+      out.envelope = { payload: pbBytes(env, 1), signature: pbBytes(env, 2) };
+    }
+    return out;
+  } catch (err) {
+    return { txId: '', channelId: '', malformed: (err as Error).message };
+  }
+}
+
+/** SignedCommitStatusRequest { 1 request: CommitStatusRequest { 1 transaction_id, 2 channel_id, 3 identity }, 2 signature }. */
+export function decodeCommitStatusRequest(bytes: Uint8Array): CommitStatusCall {
+  try {
+    const inner = readFields(pbBytes(readFields(bytes), 1));
+    return { txId: pbString(inner, 1), channelId: pbString(inner, 2) };
+  } catch (err) {
+    return { txId: '', channelId: '', malformed: (err as Error).message };
+  }
+}
+
+/** CommitStatusResponse { 1 result (TxValidationCode), 2 block_number }. */
+export function encodeCommitStatusResponse(a: CommitStatusAnswer): Buffer {
+  return new PbWriter().uint(1, a.code).uint(2, a.blockNumber).finish();
+}
+
+const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * gateway.Gateway's service definition, except that the three calls every transaction makes (Endorse,
+ * Submit, CommitStatus) are read and written with pb.ts instead of google-protobuf objects: their
+ * handlers need a handful of fields, and building full message objects for each call costs more
+ * than everything else the handlers do with them. Evaluate and ChaincodeEvents keep the generated
+ * codecs.
  */
 export function gatewayServiceDefinition(): grpc.ServiceDefinition {
   const def = protos.gateway.GatewayService as unknown as grpc.ServiceDefinition;
   return {
     ...def,
-    endorse: { ...def.endorse, responseSerialize: (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength) },
+    endorse: { ...def.endorse, requestDeserialize: decodeEndorseRequest, responseSerialize: asBuffer },
+    submit: { ...def.submit, requestDeserialize: decodeSubmitRequest, responseSerialize: () => EMPTY },
+    commitStatus: { ...def.commitStatus, requestDeserialize: decodeCommitStatusRequest, responseSerialize: encodeCommitStatusResponse },
   };
 }
 
 /** Build the service implementation for the gateway running on `local`. */
 export function gatewayService(core: NetworkCore, local: Peer, address: string): grpc.UntypedServiceImplementation {
   const planCache = new Map<string, string[] | undefined>();
+
+  // prom-client hashes the label set on every inc()/observe(); the children for a label set are
+  // bound once here instead, as every proposal of a chaincode uses the same ones.
+  type ProposalMetrics = {
+    received: ReturnType<typeof core.metrics.proposalsReceived.labels>;
+    successful: ReturnType<typeof core.metrics.successfulProposals.labels>;
+    durationOk: ReturnType<typeof core.metrics.proposalDuration.labels>;
+  };
+  const proposalMetrics = new Map<string, ProposalMetrics>();
+  const metricsFor = (channel: string, chaincode: string): ProposalMetrics => {
+    const key = `${channel}\0${chaincode}`;
+    let m = proposalMetrics.get(key);
+    if (!m) {
+      m = {
+        received: core.metrics.proposalsReceived.labels({ channel, chaincode }),
+        successful: core.metrics.successfulProposals.labels({ channel, chaincode }),
+        durationOk: core.metrics.proposalDuration.labels({ channel, chaincode, success: 'true' }),
+      };
+      proposalMetrics.set(key, m);
+    }
+    return m;
+  };
+  type BroadcastMetrics = Record<'success' | 'forbidden' | 'badRequest', ReturnType<typeof core.metrics.broadcastProcessed.labels>>;
+  const broadcastMetrics = new Map<string, BroadcastMetrics>();
+  const broadcastFor = (channel: string): BroadcastMetrics => {
+    let m = broadcastMetrics.get(channel);
+    if (!m) {
+      const c = core.metrics.broadcastProcessed;
+      m = { success: c.labels({ channel, status: 'SUCCESS' }), forbidden: c.labels({ channel, status: 'FORBIDDEN' }), badRequest: c.labels({ channel, status: 'BAD_REQUEST' }) };
+      broadcastMetrics.set(channel, m);
+    }
+    return m;
+  };
 
   const resolve = (prop: DecodedProposal): { channel: ChannelRuntime; cc: DeployedChaincode } => {
     const channel = core.channels.get(prop.channel);
@@ -126,14 +249,15 @@ export function gatewayService(core: NetworkCore, local: Peer, address: string):
     });
   };
 
-  const endorseOne = async (req: InstanceType<typeof gateway.EndorseRequest>) => {
-    const signed = req.getProposedTransaction();
-    if (!signed) throw new EndorseFailure(status.INVALID_ARGUMENT, 'missing proposed_transaction');
-    const prop = decodeProposal(signed);
+  const endorseOne = async (req: EndorseCall) => {
+    if (req.malformed) throw new EndorseFailure(status.INVALID_ARGUMENT, `malformed endorse request: ${req.malformed}`);
+    if (!req.signed) throw new EndorseFailure(status.INVALID_ARGUMENT, 'missing proposed_transaction');
+    const prop = decodeProposal(req.signed);
     const { channel, cc } = resolve(prop);
-    core.metrics.proposalsReceived.inc({ channel: channel.name, chaincode: cc.name });
+    const counters = metricsFor(channel.name, cc.name);
+    counters.received.inc();
     const creator = checkCreator(prop);
-    const peers = endorsingPeers(channel, cc, req.getEndorsingOrganizationsList());
+    const peers = endorsingPeers(channel, cc, req.endorsingOrgs);
     let prpBytes: Uint8Array | undefined;
     let first: Awaited<ReturnType<typeof simulate>> | undefined;
     const endorsements: Array<{ endorser: Uint8Array; signature: Uint8Array }> = [];
@@ -170,34 +294,35 @@ export function gatewayService(core: NetworkCore, local: Peer, address: string):
       timestampMs: prop.timestamp.seconds * 1000 + Math.floor(prop.timestamp.nanos / 1e6),
     };
     core.rememberPrepared(prepared);
-    core.metrics.successfulProposals.inc({ channel: channel.name, chaincode: cc.name });
+    counters.successful.inc();
     // EndorseResponse { prepared_transaction = 1 }, sent as bytes (see gatewayServiceDefinition).
     const resp = new PbWriter().message(1, envelope).finish();
-    return { resp, channel: channel.name, chaincode: cc.name };
+    return { resp, counters };
   };
 
   return {
-    endorse: (call: grpc.ServerUnaryCall<InstanceType<typeof gateway.EndorseRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    endorse: (call: grpc.ServerUnaryCall<EndorseCall, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const t0 = performance.now();
       endorseOne(call.request).then(
-        ({ resp, channel, chaincode }) => {
-          core.metrics.proposalDuration.observe({ channel, chaincode, success: 'true' }, (performance.now() - t0) / 1000);
+        ({ resp, counters }) => {
+          counters.durationOk.observe((performance.now() - t0) / 1000);
           callback(null, resp);
         },
         (err) => {
-          core.metrics.proposalDuration.observe({ channel: call.request.getChannelId(), chaincode: '', success: 'false' }, (performance.now() - t0) / 1000);
+          core.metrics.proposalDuration.observe({ channel: call.request.channelId, chaincode: '', success: 'false' }, (performance.now() - t0) / 1000);
           callback(toGrpcError(err));
         },
       );
     },
 
-    submit: (call: grpc.ServerUnaryCall<InstanceType<typeof gateway.SubmitRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    submit: (call: grpc.ServerUnaryCall<SubmitCall, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       try {
         const req = call.request;
-        const env = req.getPreparedTransaction();
+        if (req.malformed) throw new EndorseFailure(status.INVALID_ARGUMENT, `malformed submit request: ${req.malformed}`);
+        const env = req.envelope;
         if (!env) throw new EndorseFailure(status.INVALID_ARGUMENT, 'missing prepared_transaction');
-        const txId = req.getTransactionId();
-        const taken = core.takePrepared(req.getChannelId(), txId, env.getPayload_asU8());
+        const txId = req.txId;
+        const taken = core.takePrepared(req.channelId, txId, env.payload);
         if (!taken) {
           throw new EndorseFailure(
             status.FAILED_PRECONDITION,
@@ -206,48 +331,42 @@ export function gatewayService(core: NetworkCore, local: Peer, address: string):
         }
         const prepared = taken.tx;
         const channel = core.channels.get(prepared.channel)!;
+        const broadcast = broadcastFor(channel.name);
         // A duplicate is ordered unchecked: validation rejects it by its tx id whatever it carries.
-        if (core.verifySignatures && !taken.duplicate && !verifySignature(prepared.creator.publicKey, prepared.payloadBytes, env.getSignature_asU8())) {
-          core.metrics.broadcastProcessed.inc({ channel: channel.name, status: 'FORBIDDEN' });
+        if (core.verifySignatures && !taken.duplicate && !verifySignature(prepared.creator.publicKey, prepared.payloadBytes, env.signature)) {
+          broadcast.forbidden.inc();
           throw new EndorseFailure(status.ABORTED, 'received unsuccessful response from orderer: status=FORBIDDEN, envelope signature does not verify', [
             { address: 'orderer.example.com', mspId: 'OrdererMSP', message: 'envelope signature does not verify against the creator certificate' },
           ]);
         }
         try {
-          channel.cutter.ordered(prepared, prepared.payloadBytes.length + env.getSignature_asU8().length);
+          channel.cutter.ordered(prepared, prepared.payloadBytes.length + env.signature.length);
         } catch (err) {
-          core.metrics.broadcastProcessed.inc({ channel: channel.name, status: 'BAD_REQUEST' });
+          broadcast.badRequest.inc();
           throw new EndorseFailure(status.ABORTED, `received unsuccessful response from orderer: status=BAD_REQUEST, ${(err as Error).message}`);
         }
-        core.metrics.broadcastProcessed.inc({ channel: channel.name, status: 'SUCCESS' });
-        callback(null, new gateway.SubmitResponse());
+        broadcast.success.inc();
+        // SubmitResponse is empty (see gatewayServiceDefinition).
+        callback(null, EMPTY);
       } catch (err) {
         callback(toGrpcError(err));
       }
     },
 
-    commitStatus: (call: grpc.ServerUnaryCall<InstanceType<typeof gateway.SignedCommitStatusRequest>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      let req: InstanceType<typeof gateway.CommitStatusRequest>;
-      try {
-        req = gateway.CommitStatusRequest.deserializeBinary(call.request.getRequest_asU8());
-      } catch (err) {
-        callback(grpcError(status.INVALID_ARGUMENT, `malformed commit status request: ${(err as Error).message}`));
+    commitStatus: (call: grpc.ServerUnaryCall<CommitStatusCall, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      const req = call.request;
+      if (req.malformed) {
+        callback(grpcError(status.INVALID_ARGUMENT, `malformed commit status request: ${req.malformed}`));
         return;
       }
-      const channel = core.channels.get(req.getChannelId());
+      const channel = core.channels.get(req.channelId);
       if (!channel) {
-        callback(grpcError(status.NOT_FOUND, `channel ${req.getChannelId()} not found`));
+        callback(grpcError(status.NOT_FOUND, `channel ${req.channelId} not found`));
         return;
       }
-      core.awaitCommit(channel, req.getTransactionId(), call, (err, s) => {
-        if (err) {
-          callback(grpcError(status.UNAVAILABLE, err.message));
-          return;
-        }
-        const resp = new gateway.CommitStatusResponse();
-        resp.setResult(s!.code as never);
-        resp.setBlockNumber(s!.blockNumber);
-        callback(null, resp);
+      core.awaitCommit(channel, req.txId, call, (err, s) => {
+        if (err) callback(grpcError(status.UNAVAILABLE, err.message));
+        else callback(null, { code: s!.code, blockNumber: s!.blockNumber } satisfies CommitStatusAnswer);
       });
     },
 
@@ -256,7 +375,7 @@ export function gatewayService(core: NetworkCore, local: Peer, address: string):
         const req = call.request;
         const signed = req.getProposedTransaction();
         if (!signed) throw new EndorseFailure(status.INVALID_ARGUMENT, 'missing proposed_transaction');
-        const prop = decodeProposal(signed);
+        const prop = decodeProposal({ proposalBytes: signed.getProposalBytes_asU8(), signature: signed.getSignature_asU8() });
         const { channel, cc } = resolve(prop);
         const creator = checkCreator(prop);
         const targets = req.getTargetOrganizationsList();

@@ -37,6 +37,16 @@ export interface ChannelRuntime extends ChannelView {
   validator: ValidatorContext;
 }
 
+/**
+ * gRPC server options of every peer. Channelz off: with it on, grpc-js wraps every stream in call
+ * counters and trace bookkeeping for a debugging service this network does not offer.
+ */
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': 100 * 1024 * 1024,
+  'grpc.max_send_message_length': 100 * 1024 * 1024,
+  'grpc.enable_channelz': 0,
+};
+
 /** Unendorsed-but-never-submitted transactions are forgotten after this long. */
 const PREPARED_TTL_MS = 10 * 60_000;
 
@@ -319,7 +329,7 @@ export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig): Promise<
   let http: HttpServer | undefined;
   try {
     for (const p of peerList) {
-      const server = new grpc.Server({ 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 });
+      const server = new grpc.Server(SERVER_OPTIONS);
       const creds = tls ? await tls.creds(p) : grpc.ServerCredentials.createInsecure();
       const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, port) => (err ? reject(err) : resolve(port))));
       const endpoint = `127.0.0.1:${port}`;
