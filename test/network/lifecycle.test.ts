@@ -12,15 +12,7 @@ import type { ConnectionFile } from '../../src/network/embedded/network.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import type { NetworkHandle } from '../../src/network/types.ts';
 import { type Connected, chaincodePath, connectGateway, readConnection, removeTempDirs, tempDir, text, writeNetworkFile } from './helpers.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from '../support/processes.ts';
 
 describe('TLS network with a given CA, MaxMessageCount 1', () => {
   let ca: CaMaterial;
