@@ -31,7 +31,8 @@ function formatProgress(p: RoundProgress): string {
  */
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, everySec = 5): { update(p: RoundProgress): void; done(): void } {
   const tty = Boolean(stream.isTTY);
-  let lastLine = Number.NEGATIVE_INFINITY;
+  // The first line comes after `everySec`: earlier there is nothing to say yet (stats arrive each second).
+  let lastLine = 0;
   let drawn = false;
   return {
     update(p) {
