@@ -3,9 +3,9 @@
  * saturated transfer throughput and light-load latency, with signature verification on and off and
  * with BatchTimeout 100 ms and 2 s.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { type BenchRoundOptions, normalizeRound } from '../src/config/round.ts';
 import { runRound } from '../src/engine/manager.ts';
@@ -26,7 +26,11 @@ function variant(verifySignatures: boolean, batchTimeout: string): string {
 }
 
 async function bench(verify: boolean, batchTimeout: string, transfers: number): Promise<Record<string, number>> {
-  const network = await openNetwork(variant(verify, batchTimeout));
+  const file = variant(verify, batchTimeout);
+  const network = await openNetwork(file).catch((err) => {
+    rmSync(dirname(file), { recursive: true, force: true });
+    throw err;
+  });
   const run = (o: Omit<BenchRoundOptions, 'workload'> & { workload: string }, roundIndex: number): Promise<RoundResult> =>
     runRound(normalizeRound({ ...o, workload: resolve('perf/workloads', o.workload) }, { source: 'bench/embedded.bench.ts', field: '', baseDir: process.cwd(), roundIndex }), { network: network.ref, runId: 'bench' });
   try {
@@ -46,6 +50,7 @@ async function bench(verify: boolean, batchTimeout: string, transfers: number): 
     };
   } finally {
     await network.stop();
+    rmSync(dirname(file), { recursive: true, force: true });
   }
 }
 

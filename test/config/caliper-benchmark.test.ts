@@ -1,15 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { loadCaliperBenchmark } from '../../src/config/caliper-benchmark.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 
 const seeds = resolve('fixtures/seed-configs');
 
-/** Writes a benchmark file next to a copy of the seed's modules' folder layout. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes a benchmark file into a fresh temporary folder (removed after the tests). */
 function benchmarkFile(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'lb-config-'));
+  folders.push(dir);
   const file = join(dir, 'bench.yaml');
   writeFileSync(file, yaml);
   return file;
