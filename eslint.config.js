@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'ledgerbench-results/', 'test-artifacts/', '.tmp/', 'fixtures/seed-configs/', 'src/report/assets/'],
+    ignores: ['node_modules/', 'dist/', 'ledgerbench-results/', 'test-artifacts/', '.tmp/', 'fixtures/seed-configs/', 'src/report/assets/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

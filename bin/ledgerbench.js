@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// ledgerbench ships TypeScript sources; tsx compiles them on the fly.
-import { register } from 'tsx/esm/api';
+// In a checkout the sources run through tsx; an installed package runs its compiled dist/.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+}

@@ -3,7 +3,7 @@
  * a process on another host. The manager only sees this interface.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { siblingModule } from '../module-path.ts';
 import { forkTs } from './fork-ts.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
@@ -25,7 +25,7 @@ export interface WorkerChannel {
 /** Starts the worker processes of one round. */
 export type WorkerLauncher = (count: number) => Promise<WorkerChannel[]>;
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+const WORKER_ENTRY = siblingModule(import.meta.url, './worker-main');
 
 /** Workers as child processes of this one (Caliper's `clients: { type: local }`). */
 export const localLauncher: WorkerLauncher = async (count) => Array.from({ length: count }, () => childChannel(forkTs(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })));

@@ -8,13 +8,14 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
+import { siblingModule } from '../module-path.ts';
 import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-file.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import type { NetworkHandle } from './types.ts';
 
-const MAIN = fileURLToPath(new URL('./embedded/main.ts', import.meta.url));
+const MAIN = siblingModule(import.meta.url, './embedded/main');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;

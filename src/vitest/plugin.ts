@@ -3,9 +3,9 @@
  * network brought up once by its global setup, with ledgerbench's matchers and reporter.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import type { Vite } from 'vitest/node';
+import { siblingModule } from '../module-path.ts';
 import { LedgerbenchReporter } from './reporter.ts';
 
 export interface LedgerbenchPluginOptions {
@@ -26,7 +26,6 @@ export interface LedgerbenchPluginOptions {
   testTimeout?: number;
 }
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** A Vitest project for benchmarks. */
 export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProjectInlineConfiguration {
@@ -46,8 +45,8 @@ export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProject
     test: {
       name,
       include: options.include ?? ['perf/**/*.perf.ts'],
-      globalSetup: [here('./global-setup.ts')],
-      setupFiles: [here('./setup-file.ts')],
+      globalSetup: [siblingModule(import.meta.url, './global-setup')],
+      setupFiles: [siblingModule(import.meta.url, './setup-file')],
       provide: { 'ledgerbench:options': { network, monitor: options.monitor, resultsDir } },
       // Rounds must never compete for cores: one file at a time, one test at a time.
       fileParallelism: false,
