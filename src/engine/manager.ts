@@ -157,7 +157,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   const startEpochMs = Date.now() + (remote ? REMOTE_BARRIER_LEAD_MS : BARRIER_LEAD_MS);
   for (const w of workers) w.channel.send({ type: 'start', startEpochMs } satisfies ToWorker);
 
-  const expectedSec = expectedLength(spec);
+  const expectedSec = expectedRoundSeconds(spec);
   const ticker = setInterval(() => {
     const p = aggregator.progress();
     env.onProgress?.({ label: spec.label, ...p, elapsedSec: (Date.now() - startEpochMs) / 1000, expectedSec, total: spec.txNumber });
@@ -191,7 +191,12 @@ function conflictReport(failures: Record<string, number>, fromNetwork: ConflictR
   return { byCode, hotKeys: fromNetwork?.hotKeys ?? [], source: fromNetwork?.source };
 }
 
-function expectedLength(spec: RoundSpec): number | undefined {
+/**
+ * How long a round should take, when that can be known: a txDuration round's length, or count / tps
+ * for a txNumber round at a fixed rate (other controllers set their own pace). Used for the progress
+ * line and for test timeouts.
+ */
+export function expectedRoundSeconds(spec: RoundSpec): number | undefined {
   if (spec.txDuration !== undefined) return spec.txDuration;
   const tps = spec.rateControl.type === 'fixed-rate' ? Number(spec.rateControl.opts?.tps) : Number.NaN;
   return spec.txNumber !== undefined && tps > 0 ? spec.txNumber / tps : undefined;

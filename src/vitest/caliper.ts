@@ -7,6 +7,7 @@ import { loadCaliperBenchmark } from '../config/caliper-benchmark.ts';
 import { type ZooKeeperLauncher, zookeeperLauncher } from '../engine/zookeeper/launcher.ts';
 import { sizeForAgents } from '../engine/zookeeper/sizing.ts';
 import type { RoundSpec } from '../config/types.ts';
+import { expectedRoundSeconds } from '../engine/manager.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { runSpecInTest } from './bench-round.ts';
 import { CONTEXT_KEY } from './context.ts';
@@ -63,9 +64,7 @@ function benchmarkPath(file: string): string {
   return besideTest && existsSync(besideTest) ? besideTest : resolve(file);
 }
 
-/** txDuration rounds: their length; txNumber rounds at a fixed rate: count / tps; plus slack. */
+/** The round's expected length (ten minutes when it cannot be known) plus the transaction timeout and slack. */
 export function roundTimeoutMs(spec: RoundSpec): number {
-  const tps = Number(spec.rateControl.opts?.tps);
-  const seconds = spec.txDuration ?? (spec.txNumber !== undefined && tps > 0 ? spec.txNumber / tps : 600);
-  return seconds * 1000 + spec.txTimeoutMs + TIMEOUT_SLACK_MS;
+  return (expectedRoundSeconds(spec) ?? 600) * 1000 + spec.txTimeoutMs + TIMEOUT_SLACK_MS;
 }
