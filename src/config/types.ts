@@ -38,6 +38,11 @@ export interface RoundSpec {
   trim: number;
   /** Per-transaction timeout in milliseconds; a transaction that takes longer counts as failed. */
   txTimeoutMs: number;
+  /**
+   * How long workers may take to get ready (connect, load and init the workload), in milliseconds.
+   * Rounds whose init preloads assets need more than the default (120 s).
+   */
+  readyTimeoutMs?: number;
   /** The file the round came from (YAML path or the calling test file), for error messages. */
   source: string;
 }

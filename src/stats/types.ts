@@ -139,4 +139,17 @@ export interface RoundResult {
   workerUsage?: WorkerUsage[];
   /** Set when the round ended early (worker crash, network gone, timeout). */
   aborted?: RoundAbort;
+  /**
+   * Transactions that never settled (the workload's promise or the connector never answered within
+   * the transaction timeout, or were still open when the round's time was up). They are also in
+   * `failed` (reason `unfinished`) but do not stretch `elapsedSec`.
+   */
+  unfinished?: number;
+  /**
+   * Transactions still in flight when the round was interrupted (Ctrl-C, cancel): not counted as
+   * succeeded or failed, since nobody waited for their outcome.
+   */
+  interrupted?: number;
+  /** Which test file and test ran the round (Vitest), or which benchmark file (CLI). */
+  origin?: { file: string; test?: string };
 }
