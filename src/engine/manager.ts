@@ -37,6 +37,13 @@ export interface RoundEnvironment {
   signal?: AbortSignal;
   /** Where workers run (default: child processes of this one). */
   launcher?: WorkerLauncher;
+  /**
+   * The network's own processes, when they run on this host (the embedded network, a native Fabric
+   * network): if one dies mid-round, the round ends with `aborted` naming it.
+   */
+  networkProcesses?: Array<{ pid: number; name: string }>;
+  /** Where the round came from (test file and test, or benchmark file), copied into the result. */
+  origin?: { file: string; test?: string };
 }
 
 interface WorkerState {
