@@ -419,6 +419,71 @@ describe('failures become outcomes, never exceptions', () => {
     expect(big.message?.length).toBeLessThanOrEqual(512);
   });
 
+  // Messages as a Fabric 2.5 peer words them (internal/peer/node/grpc_limiters.go, internal/pkg/gateway),
+  // with the codes it sends them with.
+  test.each([
+    {
+      what: "the gateway's own concurrency limit (UNKNOWN, no details)",
+      answer: { code: status.UNKNOWN, message: 'too many requests for /gateway.Gateway, exceeding concurrency limit (500)' },
+      reason: 'endorse: RESOURCE_EXHAUSTED (gateway concurrency limit)',
+    },
+    {
+      what: "another peer's endorser concurrency limit, in the details",
+      answer: {
+        code: status.ABORTED,
+        message: 'failed to collect enough transaction endorsements, see attached details for more info',
+        details: [{ address: 'peer0.org2.example.com:9051', mspId: 'Org2MSP', message: 'rpc error: code = Unknown desc = too many requests for /protos.Endorser, exceeding concurrency limit (2500)' }],
+      },
+      reason: 'endorse: RESOURCE_EXHAUSTED (endorser concurrency limit)',
+    },
+    {
+      what: 'differing endorsements',
+      answer: {
+        code: status.ABORTED,
+        message: 'failed to collect enough transaction endorsements, see attached details for more info',
+        details: [{ address: 'peer0.org2.example.com:9051', mspId: 'Org2MSP', message: 'ProposalResponsePayloads do not match' }],
+      },
+      reason: 'endorse: endorsement mismatch',
+    },
+    {
+      what: 'a policy no set of peers satisfies',
+      answer: {
+        code: status.FAILED_PRECONDITION,
+        message: 'no combination of peers can be derived which satisfy the endorsement policy: required chaincodes are not installed on sufficient peers',
+      },
+      reason: 'endorse: no endorsing peers (policy)',
+    },
+    {
+      what: 'endorsers down',
+      answer: {
+        code: status.FAILED_PRECONDITION,
+        message: 'failed to select a set of endorsers that satisfy the endorsement policy due to unavailability of peers: [peer0.org2.example.com:9051]',
+      },
+      reason: 'endorse: no endorsing peers (unavailable)',
+    },
+    {
+      what: 'requested organizations without peers (UNAVAILABLE without details is still not a connection failure)',
+      answer: { code: status.UNAVAILABLE, message: 'failed to find any endorsing peers for org(s): Org3MSP' },
+      reason: 'endorse: no endorsing peers (requested organizations)',
+    },
+  ])('endorse reason for $what', async ({ answer, reason }) => {
+    const c = await connector(file, 'node-crypto');
+    script.endorse = { kind: 'error', ...answer };
+    const out = await c.submit({ contract: 'simple', fn: 'open', args: ['x', '1'] });
+    expect(out).toMatchObject({ ok: false, stage: 'endorse', reason });
+    // The full text stays in the message, for the log; the reason never carries its numbers.
+    expect(out.message).toContain(answer.details?.[0].message ?? answer.message);
+    expect(out.reason).not.toMatch(/\d/);
+  });
+
+  test('evaluate reasons: no peers to evaluate on, and a chaincode error keeps its own reason', async () => {
+    const c = await connector(file, 'node-crypto');
+    script.evaluate = { kind: 'error', code: status.FAILED_PRECONDITION, message: 'no peers available to evaluate chaincode simple in channel mychannel' };
+    expect(await c.evaluate({ contract: 'simple', fn: 'query', args: ['a'] })).toMatchObject({ stage: 'evaluate', reason: 'evaluate: no endorsing peers (unavailable)' });
+    script.evaluate = { kind: 'error', code: status.UNKNOWN, message: 'evaluate call to endorser returned error: chaincode response 500, asset a does not exist' };
+    expect(await c.evaluate({ contract: 'simple', fn: 'query', args: ['a'] })).toMatchObject({ stage: 'evaluate', reason: 'evaluate: chaincode error' });
+  });
+
   test('a validation code other than VALID: stage commit, reason and validationCode are the code name', async () => {
     const c = await connector(file, 'node-crypto');
     for (const [code, name] of [
