@@ -77,12 +77,21 @@ export function parseGatewayOptions(file: string, options: Record<string, unknow
   return { signer: signer as SignerKind };
 }
 
+/** Fabric's own gRPC client limit, both ways (core.yaml's peer client and the Fabric SDKs): 100 MiB. */
+export const FABRIC_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
+
 /**
  * Channel options the connector sets unless the profile's `grpcOptions` say otherwise. Channelz keeps
  * per-call counters and trace entries (three calls a transaction) for a debugging service that
- * nothing in a benchmark queries; without it the calls behave the same and cost less.
+ * nothing in a benchmark queries; without it the calls behave the same and cost less. The message
+ * size limits are Fabric's, not grpc-js's 4 MiB receive limit, which a batch read of a few MiB of
+ * assets exceeds although every Fabric client would accept it.
  */
-const DEFAULT_GRPC_OPTIONS: Readonly<ClientOptions> = Object.freeze({ 'grpc.enable_channelz': 0 });
+const DEFAULT_GRPC_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+  'grpc.enable_channelz': 0,
+  'grpc.max_receive_message_length': FABRIC_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': FABRIC_MAX_MESSAGE_BYTES,
+});
 
 /** Creates the gRPC client for a peer (TLS when the peer has a TLS root certificate). */
 function newGrpcClient(peer: FabricPeerConfig): Client {

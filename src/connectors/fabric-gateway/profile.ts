@@ -288,10 +288,7 @@ async function profilePeers(path: string, doc: Obj): Promise<FabricPeerConfig[]>
       tlsRootCertPem = await readPemSource(path, base, def.tlsCACerts, `${field}.tlsCACerts`, 'the TLS CA certificate');
       checkCertificate(path, `${field}.tlsCACerts`, tlsRootCertPem);
     }
-    const grpcOptions: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(grpcOpts)) {
-      if (k.startsWith('grpc.') && (typeof v === 'string' || typeof v === 'number')) grpcOptions[k] = v;
-    }
+    const grpcOptions = channelOptions(path, `${field}.grpcOptions`, grpcOpts);
     peers.push({
       name,
       mspId: peerOrg.get(name) ?? '',
@@ -303,6 +300,38 @@ async function profilePeers(path: string, doc: Obj): Promise<FabricPeerConfig[]>
     });
   }
   return peers;
+}
+
+/**
+ * The Fabric SDKs' spellings of the two message size limits (fabric-network, Caliper's profiles), with
+ * the grpc-js option each stands for.
+ */
+const MESSAGE_SIZE_OPTIONS: Readonly<Record<string, string>> = {
+  'grpc-max-receive-message-length': 'grpc.max_receive_message_length',
+  'grpc-max-send-message-length': 'grpc.max_send_message_length',
+  'grpc.max_receive_message_length': 'grpc.max_receive_message_length',
+  'grpc.max_send_message_length': 'grpc.max_send_message_length',
+};
+
+/**
+ * gRPC channel options from a peer's `grpcOptions`: every `grpc.*` key as written, and the message size
+ * limits in either spelling, checked, since a wrong value there fails every large response later.
+ */
+function channelOptions(path: string, field: string, grpcOpts: Obj): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(grpcOpts)) {
+    const sizeOption = MESSAGE_SIZE_OPTIONS[k];
+    if (sizeOption) {
+      const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || (n < 1 && n !== -1)) {
+        throw new ConfigError(path, `${field}.${k}`, `must be a size in bytes, got ${JSON.stringify(v)}`, 'write a whole number of bytes, e.g. 104857600 (100 MiB), or -1 for no limit');
+      }
+      out[sizeOption] = n;
+    } else if (k.startsWith('grpc.') && (typeof v === 'string' || typeof v === 'number')) {
+      out[k] = v;
+    }
+  }
+  return out;
 }
 
 async function ledgerbenchIdentities(path: string, base: string, section: Obj): Promise<FabricIdentityConfig[]> {
