@@ -3,9 +3,12 @@
  * modules (createWorkloadModule / initializeWorkloadModule / submitTransaction / cleanupWorkloadModule)
  * and Caliper 0.1 callback modules (init(blockchain, context, args) / run() / end()).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
 import type { Connector, TxOutcome, TxRequest } from '../connectors/types.ts';
+import { installCaliperCoreAlias } from './caliper-core-alias.ts';
+import { WorkloadInitError } from './workload-errors.ts';
 import { isDefinedWorkload, type TxInfo, type Workload, type WorkloadContext, workloadKey } from './workload-api.ts';
 
 export type Dialect = 'ledgerbench' | 'caliper' | 'caliper-v0.1';
@@ -23,6 +26,7 @@ type ModuleNamespace = Record<string, unknown>;
 
 /** Imports a workload module and tells its dialect; ConfigError when it has nothing to run. */
 export async function loadWorkloadModule(path: string, source: string, field: string): Promise<{ dialect: Dialect; mod: ModuleNamespace }> {
+  installCaliperCoreAlias();
   let mod: ModuleNamespace;
   try {
     mod = (await import(pathToFileURL(path).href)) as ModuleNamespace;
@@ -50,6 +54,8 @@ export interface WorkloadSetup {
   arguments: Record<string, unknown>;
   connector: Connector;
   txTimeoutMs: number;
+  /** The workload module's path, named when its init fails. */
+  modulePath?: string;
 }
 
 /** Builds the runnable form of an imported module. */
@@ -86,9 +92,7 @@ function fromLedgerbench(w: Workload, s: WorkloadSetup): RunnableWorkload {
   };
   return {
     dialect: 'ledgerbench',
-    init: async () => {
-      await w.init?.(ctx);
-    },
+    init: () => initStep(s, 'init()', () => w.init?.(ctx)),
     run: (index) => settle(() => w.run(ctx, new Tx(index * s.workerCount + s.workerIndex, index, s.runId, s.roundIndex))),
     end: async () => {
       await w.end?.(ctx);
@@ -109,6 +113,35 @@ interface CaliperRequest {
 }
 
 const OUTCOME = Symbol('ledgerbench.outcome');
+
+/**
+ * Requests a Caliper workload sent while one of its transactions ran. In Caliper the connector counts
+ * every request itself, whatever submitTransaction() returns (most workloads return nothing), so the
+ * outcome of a Caliper transaction is the outcome of the requests it sent.
+ */
+interface RequestLog {
+  sent: Array<Promise<TxOutcome>>;
+}
+const requests = new AsyncLocalStorage<RequestLog>();
+
+/** Sends one request and, inside a transaction, records it for that transaction's outcome. */
+function tracked(call: Promise<TxOutcome>): Promise<TxOutcome> {
+  requests.getStore()?.sent.push(call);
+  return call;
+}
+
+/**
+ * Runs one Caliper transaction: its outcome is that of the requests it sent (the first failure, else
+ * the first success), waited for even when the workload did not await them; a workload that sent
+ * nothing is judged by what it returned or threw. Each transaction counts once, however many requests.
+ */
+function runTracked(run: () => unknown): Promise<TxOutcome> {
+  const log: RequestLog = { sent: [] };
+  return requests.run(log, () => settle(run)).then((own) => {
+    if (log.sent.length === 0) return own;
+    return Promise.all(log.sent).then((outcomes) => outcomes.find((o) => !o.ok) ?? (own.ok ? outcomes[0] : own));
+  });
+}
 
 /** The parts of Caliper's TxStatus that workload modules call, carrying our outcome. */
 function caliperStatus(outcome: TxOutcome): Record<string | symbol, unknown> {
@@ -142,18 +175,17 @@ function fromCaliper(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
   const submit = () => instance.submitTransaction() as Promise<unknown>;
   const send = async (r: CaliperRequest) => {
     const req = toRequest(r);
-    return caliperStatus(await (r.readOnly ? s.connector.evaluate(req) : s.connector.submit(req)));
+    return caliperStatus(await tracked(r.readOnly ? s.connector.evaluate(req) : s.connector.submit(req)));
   };
   const sutAdapter = {
-    getType: () => s.connector.bcType,
+    // Caliper 0.4+'s Fabric connector answers `fabric` (v0.1's adapter answered `fabric-ccp`).
+    getType: () => (s.connector.bcType === 'fabric-ccp' ? 'fabric' : s.connector.bcType),
     sendRequests: (requests: CaliperRequest | CaliperRequest[]) => (Array.isArray(requests) ? Promise.all(requests.map(send)) : send(requests)),
   };
   return {
     dialect: 'caliper',
-    init: async () => {
-      await instance.initializeWorkloadModule?.(s.workerIndex, s.workerCount, s.roundIndex, s.arguments, sutAdapter, {});
-    },
-    run: () => settle(submit),
+    init: () => initStep(s, 'initializeWorkloadModule()', () => instance.initializeWorkloadModule?.(s.workerIndex, s.workerCount, s.roundIndex, s.arguments, sutAdapter, {})),
+    run: () => runTracked(submit),
     end: async () => {
       await instance.cleanupWorkloadModule?.();
     },
@@ -173,14 +205,14 @@ function v01Request(contract: string, item: Record<string, unknown>, timeoutSec:
 function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
   const many = async (contract: string, args: unknown, timeout: unknown, call: (r: TxRequest) => Promise<TxOutcome>) => {
     const items = (Array.isArray(args) ? args : [args]) as Record<string, unknown>[];
-    return Promise.all(items.map(async (item) => caliperStatus(await call(v01Request(contract, item, timeout)))));
+    return Promise.all(items.map(async (item) => caliperStatus(await tracked(call(v01Request(contract, item, timeout))))));
   };
   const blockchain = {
     bcType: s.connector.bcType,
     invokeSmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.submit(r)),
     querySmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.evaluate(r)),
     /** v0.1's queryState(context, contractId, version, key, fcn = 'query'). */
-    queryState: async (_ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') => caliperStatus(await s.connector.evaluate({ contract, fn: fcn, args: [key] })),
+    queryState: async (_ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') => caliperStatus(await tracked(s.connector.evaluate({ contract, fn: fcn, args: [key] }))),
   };
   const fn = (name: string) => mod[name] as ((...a: unknown[]) => unknown) | undefined;
   // Looked up once, not per transaction (detectDialect made sure it is a function); called without
@@ -188,14 +220,21 @@ function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkloa
   const run = fn('run')!;
   return {
     dialect: 'caliper-v0.1',
-    init: async () => {
-      await fn('init')?.(blockchain, { workerIndex: s.workerIndex, roundIndex: s.roundIndex }, s.arguments);
-    },
-    run: () => settle(run),
+    init: () => initStep(s, 'init()', () => fn('init')?.(blockchain, { workerIndex: s.workerIndex, roundIndex: s.roundIndex }, s.arguments)),
+    run: () => runTracked(run),
     end: async () => {
       await fn('end')?.();
     },
   };
+}
+
+/** Runs a workload's init step; a throw becomes a WorkloadInitError naming the module and the step. */
+async function initStep(s: WorkloadSetup, step: string, call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    throw new WorkloadInitError(s.modulePath ?? 'workload module', step, err);
+  }
 }
 
 const OK: TxOutcome = Object.freeze({ ok: true });

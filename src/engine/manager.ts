@@ -22,9 +22,16 @@ import { localLauncher, type WorkerChannel, type WorkerLauncher } from './worker
 const BARRIER_LEAD_MS = 50;
 /** The same for workers behind an agent on another host: the message crosses ZooKeeper and a network. */
 const REMOTE_BARRIER_LEAD_MS = 1000;
-/** How long workers may take to prepare (connect, init the workload). */
-const READY_TIMEOUT_MS = 120_000;
+/** How long workers may take to prepare (connect, init the workload), unless the round says otherwise. */
+export const DEFAULT_READY_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_BYTES = 4096;
+/** How often the network's own processes are checked for life during a round. */
+const NETWORK_CHECK_MS = 250;
+/**
+ * A round in which nothing was sent or completed for this long past the transaction timeout is stuck:
+ * every transaction is given up at its timeout, so only a hang outside them gets here.
+ */
+const STALL_SLACK_MS = 30_000;
 
 /** What a round runs against and reports to. */
 export interface RoundEnvironment {
@@ -55,7 +62,12 @@ interface WorkerState {
   stderrTail: string;
 }
 
-/** Runs one round and returns its figures. Throws ConfigError for bad input, before any transaction. */
+/**
+ * Runs one round and returns its figures. Throws ConfigError for bad input, before any transaction. A
+ * round that cannot start (a workload whose init throws, workers not ready in time) or that ends
+ * early (a crash, the network going away, a cancel) resolves with `aborted` saying why, and with
+ * whatever was measured, so the rounds before and after it are kept.
+ */
 export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<RoundResult> {
   validateNetworkRef(env.network, spec.source, 'network');
   await loadWorkloadModule(spec.workload.module, spec.source, 'workload');
@@ -85,9 +97,11 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     stopAll(a.reason);
   };
 
-  let resolveReady!: () => void;
+  // Settles with undefined when every worker is ready, with the reason the round cannot start, or
+  // rejects with a ConfigError (bad input: thrown to the caller like any other).
+  let resolveReady!: (notStarted?: RoundAbort) => void;
   let rejectReady!: (e: Error) => void;
-  const allReady = new Promise<void>((res, rej) => {
+  const allReady = new Promise<RoundAbort | undefined>((res, rej) => {
     resolveReady = res;
     rejectReady = rej;
   });
@@ -120,8 +134,8 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         w.done = true;
         checkDone();
       } else if (msg.type === 'fatal') {
-        const err = msg.config ? new ConfigError(msg.config.file, msg.config.field, msg.message, msg.config.fix) : new Error(`worker ${index}: ${msg.message}`);
-        if (!started) rejectReady(err);
+        if (msg.config && !started) rejectReady(new ConfigError(msg.config.file, msg.config.field, msg.message, msg.config.fix));
+        else if (!started) resolveReady({ reason: `worker ${index} could not start: ${msg.message}`, workerIndex: index });
         else abort({ reason: `worker ${index} failed: ${msg.message}`, workerIndex: index });
       }
     });
@@ -131,7 +145,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         const how = signal ? `signal ${signal}` : code === null ? 'no exit code (connection to it lost)' : `code ${code}`;
         const where = channel.where === 'local' ? '' : ` (${channel.where})`;
         const crash: RoundAbort = { reason: `worker ${index}${where} exited with ${how} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
-        if (!started) rejectReady(Object.assign(new Error(`${crash.reason}\n${crash.stderrTail}`), { abort: crash }));
+        if (!started) resolveReady(crash);
         else abort(crash);
       }
       checkDone();
@@ -142,17 +156,37 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   const onAbort = () => {
     const reason = `round cancelled: ${String(env.signal?.reason ?? 'aborted')}`;
     if (started) abort({ reason });
-    else rejectReady(new Error(reason));
+    else resolveReady({ reason });
   };
   if (env.signal?.aborted) onAbort();
   env.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopWatchingNetwork = watchNetwork(env.networkProcesses, (lost) => {
+    const reason = `the network went away: ${lost.name} (pid ${lost.pid}) exited`;
+    if (started) abort({ reason });
+    else resolveReady({ reason });
+  });
 
+  const readyTimeoutMs = spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const readyTimer = setTimeout(() => {
+    const waiting = workers.filter((w) => !w.ready).map((w) => w.index);
+    resolveReady({ reason: `worker(s) ${waiting.join(', ')} not ready within ${readyTimeoutMs / 1000}s (connecting and the workload's init); raise the round's readyTimeout if init needs longer` });
+  }, readyTimeoutMs);
+  let notStarted: RoundAbort | undefined;
   try {
-    await withTimeout(allReady, READY_TIMEOUT_MS, `workers were not ready within ${READY_TIMEOUT_MS / 1000}s`);
+    notStarted = await allReady;
   } catch (err) {
     env.signal?.removeEventListener('abort', onAbort);
+    stopWatchingNetwork();
     await killAll(workers);
     throw err;
+  } finally {
+    clearTimeout(readyTimer);
+  }
+  if (notStarted) {
+    env.signal?.removeEventListener('abort', onAbort);
+    stopWatchingNetwork();
+    await killAll(workers);
+    return finish(aggregator.result({ aborted: notStarted }), env, usage);
   }
 
   env.monitors?.addProcesses(workers.flatMap((w) => (w.channel.pid ? [{ pid: w.channel.pid, name: `worker ${w.index} (${spec.label})` }] : [])));
@@ -170,13 +204,16 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     env.onProgress?.({ label: spec.label, ...p, elapsedSec: (Date.now() - startEpochMs) / 1000, expectedSec, total: spec.txNumber });
   }, 1000);
   // A txDuration round has a known end; one that overruns it by far is stuck, not slow.
-  const watchdog = spec.txDuration !== undefined ? setTimeout(() => abort({ reason: `round overran its ${spec.txDuration}s by more than the transaction timeout plus 30s` }), spec.txDuration * 1000 + spec.txTimeoutMs + 30_000) : undefined;
+  const watchdog = spec.txDuration !== undefined ? setTimeout(() => abort({ reason: `round overran its ${spec.txDuration}s by more than the transaction timeout plus 30s` }), spec.txDuration * 1000 + spec.txTimeoutMs + STALL_SLACK_MS) : undefined;
+  const stallWatch = watchStall(aggregator, spec.txTimeoutMs + STALL_SLACK_MS, (quietMs) => abort({ reason: `round stalled: nothing sent or completed for ${Math.round(quietMs / 1000)}s` }));
   try {
     await allDone;
   } finally {
     clearInterval(ticker);
+    clearInterval(stallWatch);
     if (watchdog) clearTimeout(watchdog);
     env.signal?.removeEventListener('abort', onAbort);
+    stopWatchingNetwork();
   }
   // The monitors' last sample is taken before stragglers are stopped, so the round's end is in it.
   const [monitored, conflicts] = await Promise.all([
@@ -186,8 +223,59 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   await killAll(workers);
   const result = aggregator.result({ aborted, resources: monitored?.rows, metrics: monitored?.metrics });
   result.conflicts = conflictReport(result.failuresByReason, conflicts);
+  return finish(result, env, usage);
+}
+
+/** What every result gets, whether the round ran or not. */
+function finish(result: RoundResult, env: RoundEnvironment, usage: WorkerUsage[]): RoundResult {
+  if (result.conflicts === undefined) delete result.conflicts;
   result.workerUsage = usage.sort((a, b) => a.workerIndex - b.workerIndex);
+  if (env.origin) result.origin = env.origin;
   return result;
+}
+
+/**
+ * Checks the network's local processes for life; calls `onLost` once for the first one gone.
+ * Returns the function that stops watching.
+ */
+function watchNetwork(processes: RoundEnvironment['networkProcesses'], onLost: (p: { pid: number; name: string }) => void): () => void {
+  if (!processes?.length) return () => {};
+  const timer = setInterval(() => {
+    const lost = processes.find((p) => !isAlive(p.pid));
+    if (lost) {
+      clearInterval(timer);
+      onLost(lost);
+    }
+  }, NETWORK_CHECK_MS);
+  return () => clearInterval(timer);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, owned by someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Calls `onStall` when the round's sent and completed counts have not moved for `limitMs`. */
+function watchStall(aggregator: RoundAggregator, limitMs: number, onStall: (quietMs: number) => void): NodeJS.Timeout {
+  let last = '';
+  let since = Date.now();
+  let fired = false;
+  return setInterval(() => {
+    const p = aggregator.progress();
+    const now = `${p.sent}/${p.completed}`;
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (!fired && Date.now() - since >= limitMs) {
+      fired = true;
+      onStall(Date.now() - since);
+    }
+  }, 1000);
 }
 
 /** Fabric validation codes among the failure reasons, plus the network's key detail when it has some. */
@@ -214,7 +302,3 @@ async function killAll(workers: WorkerState[]): Promise<void> {
   await Promise.all(workers.filter((w) => !w.exited).map((w) => w.channel.close(3000)));
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
-}

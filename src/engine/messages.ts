@@ -45,7 +45,7 @@ export interface StatsMessage {
 export interface DoneMessage {
   type: 'done';
   snapshot: StatsSnapshot;
-  /** Transactions still unfinished when the worker gave up waiting (counted as failed). */
+  /** Transactions still in flight when the worker stopped waiting (see TxRecorder.onUnsettled). */
   abandoned: number;
   usage: WorkerUsage;
 }
@@ -54,6 +54,11 @@ export interface DoneMessage {
 export interface FatalMessage {
   type: 'fatal';
   message: string;
+  /**
+   * `setup`: the connector or the workload could not be prepared (the round never starts and is
+   * reported as aborted); `run`: something broke while sending.
+   */
+  stage: 'setup' | 'run';
   /** ConfigError details when the cause was bad input. */
   config?: { file: string; field: string; fix: string };
 }

@@ -13,11 +13,15 @@ import type { TxRecorder } from '../stats/recorder.ts';
 const SENDS_PER_YIELD = 256;
 /** Gaps shorter than this are waited out by yielding (setImmediate) rather than with a timer. */
 const SPIN_LIMIT_MS = 0.05;
+/** How often transactions in flight are checked against the settle limit. */
+const SWEEP_INTERVAL_MS = 200;
 
 /** A transaction in flight, kept in a linked list so the ones still open at the end can be closed. */
 class PendingTx {
   prev: PendingTx | null = null;
   next: PendingTx | null = null;
+  /** Given up (unfinished or interrupted): a late completion no longer counts. */
+  given = false;
   constructor(
     readonly index: number,
     readonly intended: number,
@@ -39,6 +43,12 @@ export interface SendLoopOptions {
   txCount?: number;
   /** Stop sending at this time (txDuration rounds). */
   durationMs?: number;
+  /**
+   * A transaction still unsettled this long after its send is given up as `unfinished` (a workload
+   * promise that never settles must not hold a closed-model round, or the drain, forever). Unset: no
+   * limit.
+   */
+  settleLimitMs?: number;
 }
 
 /** Drives one worker's sending; `stop()` may be called at any time. */
@@ -50,7 +60,6 @@ export class SendLoop {
   private waiter: (() => void) | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private stopped = false;
-  private closed = false;
 
   constructor(o: SendLoopOptions) {
     this.o = o;
@@ -69,6 +78,15 @@ export class SendLoop {
 
   /** Sends until the round's count or duration is reached, or stop() is called. */
   async run(): Promise<void> {
+    const sweeper = this.o.settleLimitMs === undefined ? undefined : setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    try {
+      await this.sendAll();
+    } finally {
+      if (sweeper) clearInterval(sweeper);
+    }
+  }
+
+  private async sendAll(): Promise<void> {
     const { controller, recorder, now, txCount, durationMs } = this.o;
     const p = this.progress;
     let index = 0;
@@ -112,12 +130,15 @@ export class SendLoop {
   }
 
   /**
-   * Waits for transactions in flight, at most `timeoutMs`; those still open then are recorded as
-   * failed ('unfinished at round end') and no later completion counts. Returns how many there were.
+   * Waits for transactions in flight, at most `timeoutMs` (each still bound by the settle limit); those
+   * still open then are given up as `how` says (see TxRecorder.onUnsettled) and no later completion
+   * counts. Returns how many there were.
    */
-  async drain(timeoutMs: number): Promise<number> {
+  async drain(timeoutMs: number, how: 'unfinished' | 'interrupted'): Promise<number> {
     const deadline = this.o.now() + timeoutMs;
     while (this.head && this.o.now() < deadline) {
+      this.sweep();
+      if (!this.head) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, Math.min(250, deadline - this.o.now())));
         this.waiter = () => {
@@ -126,15 +147,31 @@ export class SendLoop {
         };
       });
     }
-    this.closed = true;
     let abandoned = 0;
     const end = this.o.now();
     for (let tx = this.head; tx; tx = tx.next) {
       abandoned++;
-      this.o.recorder.onDone(tx.index, tx.intended, tx.sent, end, UNFINISHED);
+      tx.given = true;
+      this.o.recorder.onUnsettled(tx.index, tx.sent, end, how);
     }
     this.head = this.tail = null;
     return abandoned;
+  }
+
+  /** Gives up the transactions past the settle limit; the list is in send order, so they lead it. */
+  private sweep(): void {
+    const limit = this.o.settleLimitMs;
+    if (limit === undefined) return;
+    const t = this.o.now();
+    let released = false;
+    while (this.head && t - this.head.sent >= limit) {
+      const tx = this.head;
+      tx.given = true;
+      this.unlink(tx);
+      this.o.recorder.onUnsettled(tx.index, tx.sent, t, 'unfinished');
+      released = true;
+    }
+    if (released) this.releaseWaiter();
   }
 
   private send(index: number, intended: number): void {
@@ -146,7 +183,7 @@ export class SendLoop {
   }
 
   private complete(tx: PendingTx, outcome: TxOutcome): void {
-    if (this.closed) return;
+    if (tx.given) return;
     this.unlink(tx);
     this.o.recorder.onDone(tx.index, tx.intended, tx.sent, this.o.now(), outcome);
     this.releaseWaiter();
@@ -210,5 +247,3 @@ export class SendLoop {
     else this.tail = tx.prev;
   }
 }
-
-const UNFINISHED: TxOutcome = Object.freeze({ ok: false, stage: 'timeout', reason: 'unfinished at round end' });

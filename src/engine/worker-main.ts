@@ -13,8 +13,18 @@ import { TxRecorder } from '../stats/recorder.ts';
 import { loadWorkloadModule, makeRunnable, type RunnableWorkload } from './dialects.ts';
 import type { FromWorker, InitMessage, StartMessage, ToWorker } from './messages.ts';
 import { SendLoop } from './send-loop.ts';
+import { WorkloadInitError } from './workload-errors.ts';
 
 const STATS_INTERVAL_MS = 1000;
+/**
+ * A transaction unsettled this long past its timeout is given up as unfinished; the slack lets the
+ * connector's own deadline, with its more precise reason, win when it is the connector that waits.
+ */
+const SETTLE_GRACE_MS = 1000;
+/** How long a stopped worker waits for its transactions in flight before counting them interrupted. */
+const STOP_DRAIN_MS = 2000;
+/** The workload's end() and the connector's close() get this long; a hang there must not hold the round. */
+const CLEANUP_TIMEOUT_MS = 5000;
 
 interface Prepared {
   init: InitMessage;
@@ -53,6 +63,7 @@ async function prepare(init: InitMessage): Promise<Prepared> {
     arguments: round.workload.arguments,
     connector,
     txTimeoutMs: round.txTimeoutMs,
+    modulePath: round.workload.module,
   });
   await workload.init();
   const controller = await createRateController(round.rateControl, {
@@ -88,6 +99,7 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
     now,
     txCount: p.init.txCount,
     durationMs: p.durationMs,
+    settleLimitMs: round.txTimeoutMs + SETTLE_GRACE_MS,
   });
   if (stopReason) loop.stop();
   const cpuAtStart = process.cpuUsage();
@@ -95,13 +107,17 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
   const ticker = setInterval(() => send({ type: 'stats', snapshot: p.recorder.takeSnapshot() }), STATS_INTERVAL_MS);
   try {
     await loop.run();
-    const abandoned = await loop.drain(stopReason ? Math.min(2000, round.txTimeoutMs) : round.txTimeoutMs);
+    // Stopped (cancel, interrupt, another worker's crash): nobody waits for what is in flight, so it
+    // is counted as interrupted, not as failed. Otherwise every transaction gets its full timeout.
+    const abandoned = stopReason
+      ? await loop.drain(Math.min(STOP_DRAIN_MS, round.txTimeoutMs), 'interrupted')
+      : await loop.drain(round.txTimeoutMs + SETTLE_GRACE_MS, 'unfinished');
     clearInterval(ticker);
     const snapshot = p.recorder.takeSnapshot();
     const roundCpu = process.cpuUsage(cpuAtStart);
     const roundWallMs = performance.now() - wallAtStart;
-    await p.workload.end().catch(() => {});
-    await p.connector.close().catch(() => {});
+    await bounded(p.workload.end());
+    await bounded(p.connector.close());
     const life = process.resourceUsage();
     const usage = {
       workerIndex: p.init.workerIndex,
@@ -116,22 +132,34 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
   }
 }
 
-function fatal(err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+/** Waits for a cleanup step, at most CLEANUP_TIMEOUT_MS; its failure or hang does not matter any more. */
+function bounded(step: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLEANUP_TIMEOUT_MS);
+  });
+  return Promise.race([step.then(() => {}, () => {}), timeout]).finally(() => clearTimeout(timer));
+}
+
+function fatal(stage: 'setup' | 'run', err: unknown): void {
+  const message = err instanceof WorkloadInitError ? err.describe() : err instanceof Error ? err.message : String(err);
   const config = err instanceof ConfigError ? { file: err.file, field: err.field, fix: err.fix } : undefined;
   process.exitCode = 1;
-  sendAndLeave({ type: 'fatal', message, config });
+  sendAndLeave({ type: 'fatal', stage, message, config });
 }
 
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
-    prepare(msg).then((p) => {
-      prepared = p;
-      send({ type: 'ready', dialect: p.workload.dialect });
-    }, fatal);
+    prepare(msg).then(
+      (p) => {
+        prepared = p;
+        send({ type: 'ready', dialect: p.workload.dialect });
+      },
+      (err) => fatal('setup', err),
+    );
   } else if (msg.type === 'start') {
-    if (!prepared) return fatal(new Error('start before init'));
-    runRound(prepared, msg).catch(fatal);
+    if (!prepared) return fatal('run', new Error('start before init'));
+    runRound(prepared, msg).catch((err) => fatal('run', err));
   } else if (msg.type === 'stop') {
     stopReason = msg.reason;
     loop?.stop();

@@ -50,9 +50,12 @@ export class RoundAggregator {
 
   private keptSucceeded = 0;
   private keptFailed = 0;
+  private keptUnfinished = 0;
+  private keptInterrupted = 0;
   private firstSend = Number.POSITIVE_INFINITY;
   private lastSend = Number.NEGATIVE_INFINITY;
   private lastDone = Number.NEGATIVE_INFINITY;
+  private lastAnyDone = Number.NEGATIVE_INFINITY;
 
   private readonly failures = new Map<string, number>();
   private readonly latency = newMergeHistogram();
@@ -91,9 +94,12 @@ export class RoundAggregator {
     this.failed += s.failed;
     this.keptSucceeded += s.keptSucceeded;
     this.keptFailed += s.keptFailed;
+    this.keptUnfinished += s.keptUnfinished;
+    this.keptInterrupted += s.keptInterrupted;
     if (s.firstSendMs !== null && s.firstSendMs < this.firstSend) this.firstSend = s.firstSendMs;
     if (s.lastSendMs !== null && s.lastSendMs > this.lastSend) this.lastSend = s.lastSendMs;
     if (s.lastDoneMs !== null && s.lastDoneMs > this.lastDone) this.lastDone = s.lastDoneMs;
+    if (s.lastAnyDoneMs !== null && s.lastAnyDoneMs > this.lastAnyDone) this.lastAnyDone = s.lastAnyDoneMs;
     for (const reason in s.failures) this.countFailures(reason, s.failures[reason]);
     if (s.latency !== null) addEncoded(this.latency, s.latency);
     if (s.corrected !== null && this.corrected !== null) addEncoded(this.corrected, s.corrected);
@@ -129,12 +135,14 @@ export class RoundAggregator {
   }
 
   /**
-   * Final figures over the kept (not trimmed) transactions, all times in ms since the round start:
-   * - elapsedSec = (last completion - first send) / 1000
-   * - sendRate = (succeeded + failed) / (last send - first send), in tx/s
-   * - throughput = succeeded / (last completion - first send), in tx/s
-   * - caliperThroughput = (succeeded + failed) / (last completion - first send), in tx/s (Caliper
-   *   counts failures in its throughput)
+   * Final figures over the kept (not trimmed) transactions, all times in ms since the round start.
+   * "Settled" completions are successes and failures that were not timeouts: a timed-out or unfinished
+   * transaction ends when the client gives up, and must not stretch the span successes are rated over.
+   * - elapsedSec = (last settled completion - first send) / 1000
+   * - sendRate = (succeeded + failed + interrupted) / (last send - first send), in tx/s
+   * - throughput = succeeded / elapsedSec, in tx/s
+   * - caliperThroughput = (succeeded + failed - unfinished) / (last completion, timeouts included -
+   *   first send), in tx/s (Caliper counts failures in its throughput and stamps timeouts when they fire)
    * A rate whose time span is zero (one transaction, or every send at the same instant) is 0 rather
    * than infinite. Latency, correctedLatency and phases cover successes; sendLateness covers sends.
    */
@@ -144,6 +152,7 @@ export class RoundAggregator {
     const completedKept = this.keptSucceeded + this.keptFailed;
     const sendSpanSec = spanSec(this.firstSend, this.lastSend);
     const runSpanSec = spanSec(this.firstSend, this.lastDone);
+    const caliperSpanSec = spanSec(this.firstSend, this.lastAnyDone);
     const phases: Record<string, LatencyStats> = {};
     for (const [name, h] of this.phases) phases[name] = toLatencyStats(h);
     const result: RoundResult = {
@@ -159,9 +168,9 @@ export class RoundAggregator {
       succeeded: this.keptSucceeded,
       failed: this.keptFailed,
       failuresByReason: Object.fromEntries(this.failures),
-      sendRate: rate(completedKept, sendSpanSec),
+      sendRate: rate(completedKept + this.keptInterrupted, sendSpanSec),
       throughput: rate(this.keptSucceeded, runSpanSec),
-      caliperThroughput: rate(completedKept, runSpanSec),
+      caliperThroughput: rate(completedKept - this.keptUnfinished, caliperSpanSec),
       latency: toLatencyStats(this.latency),
       phases,
       series: this.series(),
@@ -170,6 +179,8 @@ export class RoundAggregator {
     if (m.description !== undefined) result.description = m.description;
     if (m.txNumber !== undefined) result.txNumber = m.txNumber;
     if (m.txDuration !== undefined) result.txDuration = m.txDuration;
+    if (this.keptUnfinished > 0) result.unfinished = this.keptUnfinished;
+    if (this.keptInterrupted > 0) result.interrupted = this.keptInterrupted;
     if (this.corrected !== null) result.correctedLatency = toLatencyStats(this.corrected);
     if (this.lateness !== null) result.sendLateness = toLatencyStats(this.lateness);
     if (extra?.aborted !== undefined) result.aborted = extra.aborted;

@@ -35,6 +35,8 @@ export const MAX_PHASES = 8;
 export const OTHER_REASON = 'other';
 /** Reason used for failures that carry none. */
 export const UNKNOWN_REASON = 'unknown';
+/** Reason of transactions that never settled (see TxRecorder.onUnsettled). */
+export const UNFINISHED_REASON = 'unfinished';
 
 /** Initial number of per-second slots; snapshots about once a second touch 1 to 3 of them. */
 const INITIAL_SLOTS = 8;
@@ -60,9 +62,14 @@ export class TxRecorder {
   // Kept figures since the previous snapshot.
   private keptSucceeded = 0;
   private keptFailed = 0;
+  private keptUnfinished = 0;
+  private keptInterrupted = 0;
   private firstSend = Number.POSITIVE_INFINITY;
   private lastSend = Number.NEGATIVE_INFINITY;
+  /** Latest completion that settled on its own: a success, or a failure that was not a timeout. */
   private lastDone = Number.NEGATIVE_INFINITY;
+  /** Latest completion of any kind, timeouts included (Caliper's throughput uses it). */
+  private lastAnyDone = Number.NEGATIVE_INFINITY;
   private watermark = -1;
 
   /** A transaction is kept when its trim key (tx index or send time) is in [keepFrom, keepTo). */
@@ -179,7 +186,10 @@ export class TxRecorder {
     this.slotDone[i]++;
     const key = this.trimByTx ? txIndex : sentMs;
     if (key < this.keepFrom || key >= this.keepTo) return;
-    if (endMs > this.lastDone) this.lastDone = endMs;
+    if (endMs > this.lastAnyDone) this.lastAnyDone = endMs;
+    // A timeout ends when the client gives up, not when the network answered: it must not stretch
+    // the span over which successes are rated.
+    if (endMs > this.lastDone && outcome.stage !== 'timeout') this.lastDone = endMs;
     if (!ok) {
       this.keptFailed++;
       this.slotFail[i]++;
@@ -200,6 +210,31 @@ export class TxRecorder {
     if (outcome.phases !== undefined) this.recordPhases(outcome.phases);
   }
 
+  /**
+   * Transaction txIndex never settled and is given up at nowMs: `unfinished` counts it as failed
+   * (reason `unfinished`) in the second it was given up; `interrupted` (the round was stopped while it
+   * was in flight) counts it as neither success nor failure. Neither moves the round's last completion,
+   * so a transaction nobody waited for does not dilute the rate of the ones that finished.
+   */
+  onUnsettled(txIndex: number, sentMs: number, nowMs: number, how: 'unfinished' | 'interrupted'): void {
+    this.nCompleted++;
+    if (how === 'unfinished') this.nFailed++;
+    const sec = secondOf(nowMs);
+    if (sec > this.watermark) this.watermark = sec;
+    const i = this.slot(sec);
+    this.slotDone[i]++;
+    const key = this.trimByTx ? txIndex : sentMs;
+    if (key < this.keepFrom || key >= this.keepTo) return;
+    if (how === 'interrupted') {
+      this.keptInterrupted++;
+      return;
+    }
+    this.keptUnfinished++;
+    this.keptFailed++;
+    this.slotFail[i]++;
+    this.countFailure(UNFINISHED_REASON);
+  }
+
   /** Delta since the previous call (or the round start), JSON/structured-clone safe. Resets the deltas. */
   takeSnapshot(): StatsSnapshot {
     const phases: Record<string, string> = {};
@@ -214,9 +249,12 @@ export class TxRecorder {
       failed: this.nFailed - this.snapFailed,
       keptSucceeded: this.keptSucceeded,
       keptFailed: this.keptFailed,
+      keptUnfinished: this.keptUnfinished,
+      keptInterrupted: this.keptInterrupted,
       firstSendMs: Number.isFinite(this.firstSend) ? this.firstSend : null,
       lastSendMs: Number.isFinite(this.lastSend) ? this.lastSend : null,
       lastDoneMs: Number.isFinite(this.lastDone) ? this.lastDone : null,
+      lastAnyDoneMs: Number.isFinite(this.lastAnyDone) ? this.lastAnyDone : null,
       watermarkSec: this.watermark,
       failures: Object.fromEntries(this.failures),
       latency: this.takeHistogram(this.latency),
@@ -231,9 +269,12 @@ export class TxRecorder {
     this.snapFailed = this.nFailed;
     this.keptSucceeded = 0;
     this.keptFailed = 0;
+    this.keptUnfinished = 0;
+    this.keptInterrupted = 0;
     this.firstSend = Number.POSITIVE_INFINITY;
     this.lastSend = Number.NEGATIVE_INFINITY;
     this.lastDone = Number.NEGATIVE_INFINITY;
+    this.lastAnyDone = Number.NEGATIVE_INFINITY;
     this.failures.clear();
     return snap;
   }

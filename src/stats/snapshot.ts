@@ -31,12 +31,19 @@ export interface StatsSnapshot {
   failed: number;
   /** Kept (not trimmed) completions since the previous snapshot. */
   keptSucceeded: number;
+  /** Kept failures, unfinished ones included. */
   keptFailed: number;
+  /** Kept transactions given up as unfinished (also in keptFailed). */
+  keptUnfinished: number;
+  /** Kept transactions in flight when the round was stopped (neither succeeded nor failed). */
+  keptInterrupted: number;
   /** Earliest and latest send of a kept transaction in this delta (ms since round start); null if none. */
   firstSendMs: number | null;
   lastSendMs: number | null;
-  /** Latest completion of a kept transaction in this delta; null if none. */
+  /** Latest completion of a kept transaction that settled on its own (no timeout) in this delta; null if none. */
   lastDoneMs: number | null;
+  /** Latest completion of a kept transaction of any kind, timeouts included; null if none. */
+  lastAnyDoneMs: number | null;
   /**
    * Highest whole second in which this worker recorded anything, trimmed or not, since the round
    * started (-1 before the first event). Events arrive in time order, so the worker will not report

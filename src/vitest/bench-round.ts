@@ -1,7 +1,7 @@
 /** benchRound(): run one benchmark round from inside a Vitest test. */
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { expect, inject, TestRunner } from 'vitest';
+import { dirname, relative } from 'node:path';
+import { expect, inject, type RunnerTestCase, TestRunner } from 'vitest';
 import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
 import type { RoundSpec } from '../config/types.ts';
 import { runRound } from '../engine/manager.ts';
@@ -46,15 +46,37 @@ export async function benchRound(options: BenchRoundOptions): Promise<RoundResul
   return runSpecInTest(spec, ctx, ctx.monitor, testFile);
 }
 
-/** Runs a validated round inside the current test and attaches its result for the reporter. */
+/** `describe > test` names of a test, as the reports show where a round came from. */
+function testPath(test: RunnerTestCase): string {
+  const names = [test.name];
+  // The file is a suite too (the one with a filepath); its name is the file's, shown apart.
+  for (let s = test.suite; s && !('filepath' in s); s = s.suite) names.unshift(s.name);
+  return names.join(' > ');
+}
+
+/**
+ * Runs a validated round inside the current test and attaches its result for the reporter.
+ * `monitorFile` is the file the round came from (test file or Caliper benchmark file).
+ */
 export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string, launcher?: WorkerLauncher): Promise<RoundResult> {
   const warn = (message: string) => process.stderr.write(`[ledgerbench] warning: ${message}\n`);
   const monitors = monitorBlock === false ? undefined : new MonitorSet(createMonitors(monitorBlock, { file: monitorFile, warn, ownProcesses: ctx.networkProcesses, metricsUrls: ctx.metricsUrls }));
   const progress = progressPrinter();
   await monitors?.start();
+  const test = TestRunner.getCurrentTest();
+  const origin = { file: relative(process.cwd(), monitorFile) || monitorFile, test: test ? testPath(test) : undefined };
   try {
-    const result = await runRound(spec, { network: ctx.network, runId: `${ctx.runId}${fileTag}`, monitors, onProgress: progress.update, launcher });
-    const test = TestRunner.getCurrentTest();
+    const result = await runRound(spec, {
+      network: ctx.network,
+      runId: `${ctx.runId}${fileTag}`,
+      monitors,
+      onProgress: progress.update,
+      launcher,
+      // Vitest aborts it on a test timeout, on Ctrl-C and under --bail: the round stops and keeps its figures.
+      signal: test?.context?.signal,
+      networkProcesses: ctx.networkProcesses,
+      origin,
+    });
     if (test) test.meta.ledgerbench = [...(test.meta.ledgerbench ?? []), result];
     return result;
   } finally {

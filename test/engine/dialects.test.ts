@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import type { Connector, TxOutcome, TxRequest } from '../../src/connectors/types.ts';
 import { loadWorkloadModule, makeRunnable } from '../../src/engine/dialects.ts';
+import { WorkloadInitError } from '../../src/engine/workload-errors.ts';
 
 /** A connector that remembers what it was asked (the workload's view of the SUT). */
 function recordingConnector(bcType: string, answer: (r: TxRequest) => TxOutcome = () => ({ ok: true })) {
@@ -88,6 +89,61 @@ describe('workload dialects', () => {
     await w.init();
     await w.run(0);
     expect(calls).toEqual([{ kind: 'evaluate', req: { contract: 'simple', fn: 'query', args: ['acc_1_0'] } }]);
+  });
+
+  test("Caliper 0.4+: require('@hyperledger/caliper-core') resolves, getType() answers fabric, and sendRequests outcomes count whatever submitTransaction returns", async () => {
+    const path = resolve('fixtures/workloads/caliper-benchmarks-style/create-asset.js');
+    const { dialect, mod } = await loadWorkloadModule(path, 't', 'workload');
+    expect(dialect).toBe('caliper');
+    // Every second request fails; the workload awaits sendRequests and returns undefined.
+    let n = 0;
+    const { connector, calls } = recordingConnector('fabric-ccp', () => (n++ % 2 === 1 ? { ok: false, stage: 'endorse', reason: 'endorse: chaincode error' } : { ok: true }));
+    const w = makeRunnable(dialect, mod, setup(connector, {}));
+    await w.init();
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await w.run(i));
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, false]);
+    expect(outcomes[1]).toMatchObject({ reason: 'endorse: chaincode error' });
+    expect(calls).toHaveLength(4);
+  });
+
+  test('Caliper 0.4+: a batch of requests is one transaction, failed when any request failed, counted once', async () => {
+    const { dialect, mod } = await loadWorkloadModule(resolve('fixtures/workloads/caliper-benchmarks-style/create-asset.js'), 't', 'workload');
+    const { connector, calls } = recordingConnector('fabric-ccp', (r) => (r.args[0].endsWith('_1_2') ? { ok: false, reason: 'MVCC_READ_CONFLICT' } : { ok: true }));
+    const w = makeRunnable(dialect, mod, setup(connector, { batch: true }));
+    await w.init();
+    const first = await w.run(0);
+    const second = await w.run(1);
+    expect(first).toMatchObject({ ok: false, reason: 'MVCC_READ_CONFLICT' });
+    expect(second.ok).toBe(true);
+    expect(calls).toHaveLength(6);
+  });
+
+  test('Caliper 0.1: invokeSmartContract outcomes count even when run() returns something else', async () => {
+    const mod = {
+      init: async (bc: { invokeSmartContract: (...a: unknown[]) => Promise<unknown> }) => {
+        Object.assign(mod, { bc });
+      },
+      run: async () => {
+        await (mod as unknown as { bc: { invokeSmartContract: (...a: unknown[]) => Promise<unknown> } }).bc.invokeSmartContract({}, 'simple', 'v0', { chaincodeFunction: 'open', chaincodeArguments: ['a', '1'] }, 30);
+        return 'done';
+      },
+    };
+    const { connector } = recordingConnector('fabric-ccp', () => ({ ok: false, reason: 'timeout: commit', stage: 'timeout' }));
+    const w = makeRunnable('caliper-v0.1', mod, setup(connector));
+    await w.init();
+    expect(await w.run(0)).toMatchObject({ ok: false, reason: 'timeout: commit' });
+  });
+
+  test("a throwing init names the module, the step and the workload's own stack frame", async () => {
+    const path = resolve('fixtures/workloads/init-throws.ts');
+    const { dialect, mod } = await loadWorkloadModule(path, 't', 'workload');
+    const { connector } = recordingConnector('noop');
+    const w = makeRunnable(dialect, mod, { ...setup(connector), modulePath: path });
+    const err = await w.init().then(() => undefined, (e: unknown) => e as WorkloadInitError);
+    expect(err).toBeInstanceOf(WorkloadInitError);
+    expect(err?.message).toBe(`workload ${path}: init() threw: cannot preload assets.json: no such file`);
+    expect(err?.describe()).toMatch(/at loadAssets \(.*init-throws\.ts:\d+:\d+\)/);
   });
 
   test('a module with no run is refused, naming the module', async () => {

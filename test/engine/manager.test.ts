@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
@@ -74,6 +75,58 @@ describe('runRound with real worker processes', () => {
     expect(r.aborted?.reason).toMatch(/cancelled: test over/);
     expect(r.succeeded).toBeGreaterThan(50);
     expect(r.succeeded).toBeLessThan(1000);
+  });
+
+  test('a closed-model round whose workload leaves promises unsettled ends, counting them unfinished', async () => {
+    const { pids, monitors } = pidCatcher();
+    const spec = { ...round({ workers: 2, txNumber: 400, workload: './never-settles.ts', rateControl: { type: 'fixed-load', opts: { transactionLoad: 4 } } }), txTimeoutMs: 500 };
+    const r = await runRound(spec, { network: noop, runId: 'x', monitors });
+    expect(r.aborted).toBeUndefined();
+    // Each worker's 200 transactions: every 25th never settles.
+    expect(r.unfinished).toBe(16);
+    expect(r.failuresByReason).toEqual({ unfinished: 16 });
+    expect(r.succeeded).toBe(384);
+    // Each give-up holds one of a worker's two slots for txTimeout + 1 s; the round's bound follows.
+    expect(r.elapsedSec).toBeLessThan(16 * 1.5);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  test("a later round's workload init failing gives an aborted result naming the module and init(), not a throw", async () => {
+    const r = await runRound(round({ workers: 2, txNumber: 10, workload: './init-throws.ts' }), { network: noop, runId: 'x' });
+    expect(r.aborted?.reason).toMatch(/could not start: workload .*init-throws\.ts: init\(\) threw: cannot preload assets\.json: no such file/);
+    expect(r.aborted?.reason).toMatch(/at loadAssets \(.*init-throws\.ts:\d+/);
+    expect(r.succeeded + r.failed).toBe(0);
+  });
+
+  test('workers not ready within readyTimeout: aborted, naming the option', async () => {
+    const { pids, monitors } = pidCatcher();
+    const spec = { ...round({ txNumber: 10, workload: './slow-init.ts', arguments: { initMs: 60_000 } }), readyTimeoutMs: 1500 };
+    const r = await runRound(spec, { network: noop, runId: 'x', monitors });
+    expect(r.aborted?.reason).toMatch(/not ready within 1\.5s .*readyTimeout/);
+    expect(pids).toHaveLength(0);
+  });
+
+  test('a Caliper 0.4+ workload that awaits sendRequests and returns nothing: its failures are counted', async () => {
+    const r = await runRound(
+      round({ txNumber: 60, workload: '../workloads/caliper-benchmarks-style/create-asset.js', arguments: { connectorType: 'delay' }, rateControl: { type: 'fixed-rate', opts: { tps: 200 } } }),
+      { network: { connector: 'delay', options: { distribution: 'fixed', mean: 1, failureRatio: 1, failureReason: 'endorse: chaincode error' } }, runId: 'x' },
+    );
+    expect(r.succeeded).toBe(0);
+    expect(r.failed).toBe(60);
+    expect(r.failuresByReason).toEqual({ 'endorse: chaincode error': 60 });
+  });
+
+  test("the network's process dying mid-round ends the round with the reason; what was measured is kept", async () => {
+    const net = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    setTimeout(() => net.kill('SIGKILL'), 1500);
+    const r = await runRound(round({ txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 100 } } }), {
+      network: noop,
+      runId: 'x',
+      networkProcesses: [{ pid: net.pid!, name: 'embedded-network:test' }],
+    });
+    expect(r.aborted?.reason).toBe(`the network went away: embedded-network:test (pid ${net.pid}) exited`);
+    expect(r.succeeded).toBeGreaterThan(50);
+    expect(r.elapsedSec).toBeLessThan(5);
   });
 
   test('bad input is refused before any worker starts', async () => {

@@ -38,7 +38,7 @@ describe('send loop', () => {
       txCount: 200,
     });
     await loop.run();
-    expect(await loop.drain(1000)).toBe(0);
+    expect(await loop.drain(1000, 'unfinished')).toBe(0);
     expect(early).toEqual([]);
     expect(rec.sent).toBe(200);
     expect(rec.completed).toBe(200);
@@ -70,7 +70,7 @@ describe('send loop', () => {
       txCount: 100,
     });
     await loop.run();
-    await loop.drain(1000);
+    await loop.drain(1000, 'unfinished');
     expect(maxInFlight).toBe(5);
     expect(rec.completed).toBe(100);
   });
@@ -85,7 +85,7 @@ describe('send loop', () => {
     expect(rec.sent).toBe(0);
   });
 
-  test('stop() cuts a long sleep short, and drain() closes what never finished', async () => {
+  test('stop() cuts a long sleep short, and drain() gives up what never finished', async () => {
     const now = clock();
     const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 2 } }, { ...ctx, txCount: 10 });
     const rec = recorder(true, 10);
@@ -95,10 +95,60 @@ describe('send loop', () => {
     await running;
     expect(now()).toBeLessThan(450); // the second send was due at 500 ms
     expect(rec.sent).toBe(1);
-    expect(await loop.drain(50)).toBe(1);
+    expect(await loop.drain(50, 'unfinished')).toBe(1);
     expect(rec.failed).toBe(1);
     const snap = rec.takeSnapshot();
-    expect(snap.failures).toEqual({ 'unfinished at round end': 1 });
+    expect(snap.failures).toEqual({ unfinished: 1 });
+    expect(snap.keptUnfinished).toBe(1);
+    // Given up, not settled: the round's last completion does not move.
+    expect(snap.lastDoneMs).toBeNull();
+  });
+
+  test('a closed-model round whose workload never settles some calls still ends: they count as unfinished', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-load', opts: { transactionLoad: 2 } }, { ...ctx, txCount: 40 });
+    const rec = recorder(false, 40);
+    // Every tenth call never settles: without a settle limit the backlog fills with them and the loop
+    // waits for a completion forever.
+    const run = (index: number) => (index % 10 === 3 ? new Promise<TxOutcome>(() => {}) : new Promise<TxOutcome>((r) => setTimeout(() => r({ ok: true }), 1)));
+    const loop = new SendLoop({ controller, recorder: rec, run, now, txCount: 40, settleLimitMs: 150 });
+    await loop.run();
+    expect(await loop.drain(1000, 'unfinished')).toBe(0);
+    expect(rec.sent).toBe(40);
+    const snap = rec.takeSnapshot();
+    expect(snap.keptSucceeded).toBe(36);
+    expect(snap.keptUnfinished).toBe(4);
+    expect(snap.failures).toEqual({ unfinished: 4 });
+  });
+
+  test('a late completion of a transaction already given up is not counted twice', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 1000 } }, { ...ctx, txCount: 1 });
+    const rec = recorder(true, 1);
+    const loop = new SendLoop({ controller, recorder: rec, run: () => new Promise<TxOutcome>((r) => setTimeout(() => r({ ok: true }), 400)), now, txCount: 1, settleLimitMs: 100 });
+    await loop.run();
+    await loop.drain(1000, 'unfinished');
+    await new Promise((r) => setTimeout(r, 450));
+    expect(rec.completed).toBe(1);
+    expect(rec.succeeded).toBe(0);
+    expect(rec.failed).toBe(1);
+  });
+
+  test('stopped rounds count what is still in flight as interrupted, neither success nor failure', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 100 } }, { ...ctx, txCount: 100 });
+    const rec = recorder(true, 100);
+    const loop = new SendLoop({ controller, recorder: rec, run: () => new Promise<TxOutcome>(() => {}), now, txCount: 100 });
+    const running = loop.run();
+    setTimeout(() => loop.stop(), 55);
+    await running;
+    const inFlight = rec.sent;
+    expect(inFlight).toBeGreaterThan(0);
+    expect(await loop.drain(20, 'interrupted')).toBe(inFlight);
+    const snap = rec.takeSnapshot();
+    expect(snap.keptInterrupted).toBe(inFlight);
+    expect(snap.keptFailed).toBe(0);
+    expect(snap.failures).toEqual({});
   });
 });
 

@@ -29,6 +29,43 @@ describe('RoundAggregator', () => {
     expectHdr(r.latency.avg, 900);
   });
 
+  test('timeouts and unfinished transactions do not stretch the span successes are rated over', () => {
+    const agg = new RoundAggregator(meta());
+    const rec = recorder();
+    feed(rec, FOUR);
+    // A transaction sent at 1400 ms that the connector gave up on at 31,400 ms, and one never settled,
+    // given up at 32,000 ms: the four real completions ended at 3,200 ms.
+    rec.onSend(4, 1400, 1400);
+    rec.onDone(4, 1400, 1400, 31_400, { ok: false, stage: 'timeout', reason: 'timeout: commit' });
+    rec.onSend(5, 1500, 1500);
+    rec.onUnsettled(5, 1500, 32_000, 'unfinished');
+    agg.add(0, rec.takeSnapshot());
+    const r = agg.result();
+    expect(r.succeeded).toBe(3);
+    expect(r.failed).toBe(3);
+    expect(r.unfinished).toBe(1);
+    expect(r.failuresByReason).toEqual({ MVCC_READ_CONFLICT: 1, 'timeout: commit': 1, unfinished: 1 });
+    expect(r.elapsedSec).toBeCloseTo(3.1, 12);
+    expect(r.throughput).toBeCloseTo(3 / 3.1, 12);
+    // Caliper's figure counts the timeout where it fired, and leaves out what never settled.
+    expect(r.caliperThroughput).toBeCloseTo(5 / 31.3, 12);
+    expect(r.sendRate).toBeCloseTo(6 / 1.4, 12);
+  });
+
+  test('interrupted transactions are neither successes nor failures', () => {
+    const agg = new RoundAggregator(meta());
+    const rec = recorder();
+    feed(rec, FOUR);
+    rec.onSend(4, 1400, 1400);
+    rec.onUnsettled(4, 1400, 2000, 'interrupted');
+    agg.add(0, rec.takeSnapshot());
+    const r = agg.result();
+    expect(r.succeeded + r.failed).toBe(4);
+    expect(r.interrupted).toBe(1);
+    expect(r.unfinished).toBeUndefined();
+    expect(r.throughput).toBeCloseTo(3 / 3.1, 12);
+  });
+
   test('a single transaction: no send span, so sendRate is 0 instead of infinite', () => {
     const r = resultOf([{ index: 0, sent: 50, end: 250 }]);
     expect(r.sendRate).toBe(0);
