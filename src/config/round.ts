@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { RateControl } from '../rate/public-types.ts';
 import { validateRateControl } from '../rate/registry.ts';
 import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
@@ -14,8 +15,11 @@ export interface BenchRoundOptions {
   txNumber?: number;
   /** Round length in seconds. Give this or txNumber. */
   txDuration?: number;
-  /** Rate controller; Caliper's default (fixed-rate, 1 tps) when omitted. */
-  rateControl?: RateControlSpec;
+  /**
+   * Rate controller; Caliper's default (fixed-rate, 1 tps) when omitted. Typed per controller, so a
+   * misspelt `type` or option fails the type check.
+   */
+  rateControl?: RateControl;
   /** Worker processes (default 1). */
   workers?: number;
   /** Workload module path, resolved against the calling test file. */
@@ -26,12 +30,17 @@ export interface BenchRoundOptions {
   trim?: number;
   /** Per-transaction timeout: ms or a string such as '30s' (default 30 s). */
   txTimeout?: number | string;
+  /**
+   * How long the workers may take to get ready (connect, load the workload, run its init): ms or a
+   * string such as '5m' (default 120 s). Raise it for workloads that preload assets in init.
+   */
+  readyTimeout?: number | string;
 }
 
 /** Default per-transaction timeout, as Fabric SDKs commonly use. */
 export const DEFAULT_TX_TIMEOUT_MS = 30_000;
 
-const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout']);
+const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout', 'readyTimeout']);
 
 /** Where a round came from, for error messages and path resolution. */
 export interface RoundOrigin {
@@ -44,6 +53,8 @@ export interface RoundOrigin {
   roundIndex: number;
   /** Full path of the rateControl entry when it is not `<field>.rateControl` (Caliper sub-rounds). */
   rateField?: string;
+  /** Receives warnings about accepted options that change what runs; stderr when not given. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -76,11 +87,11 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
   // Caliper trims both ends of each worker's share; a trim that leaves nothing is a mistake.
   const span = hasNumber ? Math.floor((opts.txNumber as number) / workers) : (opts.txDuration as number);
   if (trim * 2 >= span) fail('trim', `(${trim}) trims both ends of ${hasNumber ? `each worker's ${span} transactions` : `the ${span} s round`}, leaving nothing to measure`, `use a trim below ${Math.ceil(span / 2)}`);
-  const rateControl = opts.rateControl ?? { type: 'fixed-rate', opts: { tps: 1 } };
+  const rateControl: RateControlSpec = opts.rateControl ?? { type: 'fixed-rate', opts: { tps: 1 } };
   if (rateControl === null || typeof rateControl !== 'object' || typeof rateControl.type !== 'string') {
     throw new ConfigError(origin.source, origin.rateField ?? at('rateControl'), 'must be an object with a string `type`', "write e.g. rateControl: { type: 'fixed-rate', opts: { tps: 100 } }");
   }
-  validateRateControl(rateControl, origin.source, origin.rateField ?? at('rateControl'), { txNumber: opts.txNumber, txDuration: opts.txDuration, workers });
+  validateRateControl(rateControl, origin.source, origin.rateField ?? at('rateControl'), { txNumber: opts.txNumber, txDuration: opts.txDuration, workers, warn: origin.warn ?? warnOnStderr });
   if (typeof opts.workload !== 'string' || opts.workload === '') fail('workload', 'is missing', "name the workload module, e.g. workload: './workloads/transfer.ts'");
   const module = isAbsolute(opts.workload) ? opts.workload : resolve(origin.baseDir, opts.workload);
   if (!existsSync(module)) fail('workload', `module ${module} does not exist`, `check the path (relative paths resolve against ${origin.baseDir})`);
@@ -96,7 +107,8 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
     workers,
     workload: { module, arguments: args },
     trim,
-    txTimeoutMs: parseTimeout(opts.txTimeout, at('txTimeout'), origin.source),
+    txTimeoutMs: parseTimeout(opts.txTimeout, at('txTimeout'), origin.source) ?? DEFAULT_TX_TIMEOUT_MS,
+    readyTimeoutMs: parseTimeout(opts.readyTimeout, at('readyTimeout'), origin.source),
     source: origin.source,
   };
 }
@@ -107,9 +119,15 @@ function positiveNumber(value: unknown, name: string, integer: boolean, fail: (n
   }
 }
 
-function parseTimeout(value: number | string | undefined, field: string, source: string): number {
-  if (value === undefined) return DEFAULT_TX_TIMEOUT_MS;
+/** A duration option in ms; undefined when not set (the caller's default applies). */
+function parseTimeout(value: number | string | undefined, field: string, source: string): number | undefined {
+  if (value === undefined) return undefined;
   const ms = durationOrNaN(value);
-  if (!(ms > 0)) throw new ConfigError(source, field, `is not a duration above 0: ${JSON.stringify(value)}`, "use milliseconds (30000) or a string like '30s' or '500ms'");
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new ConfigError(source, field, `is not a duration above 0: ${JSON.stringify(value)}`, "use milliseconds (30000) or a string like '30s', '5m' or '500ms'");
   return ms;
+}
+
+/** The default receiver of configuration warnings, in the same form as the other run-time warnings. */
+export function warnOnStderr(message: string): void {
+  process.stderr.write(`[ledgerbench] warning: ${message}\n`);
 }

@@ -10,7 +10,7 @@
  * (its back-off step) are accepted and ignored: waiting for a completion replaces the back-off.
  */
 import type { RateControllerDefinition } from './definition.ts';
-import { checkLoadCoversWorkers, perWorkerLoad, readPerWorkerLoad, readTotalLoad } from './fixed-load.ts';
+import { perWorkerLoad, readPerWorkerLoad, readTotalLoad, warnIfLoadBelowWorkers } from './fixed-load.ts';
 import { readTps } from './fixed-rate.ts';
 import { checkKnownOptions, type OptionSite, pickAlias, type RoundShape, readNumber } from './options.ts';
 import { type RateController, type TxProgress, WAIT_FOR_COMPLETION } from './types.ts';
@@ -73,11 +73,11 @@ export const fixedFeedbackRate: RateControllerDefinition = {
   model: () => 'closed',
   validate(opts, site, round: RoundShape) {
     const o = readOptions(opts, site);
-    if (o.total !== undefined) checkLoadCoversWorkers(o.total, round.workers, site);
+    if (o.total !== undefined) warnIfLoadBelowWorkers(o.total, round, site);
   },
   create(opts, ctx, site) {
     const o = readOptions(opts, site);
-    const load = o.perWorker ?? perWorkerLoad(o.total!, ctx.workerIndex, ctx.workerCount, site);
+    const load = o.perWorker ?? perWorkerLoad(o.total!, ctx.workerIndex, ctx.workerCount);
     return new FixedFeedbackRateController(o.tps, load, ctx.workerIndex, ctx.workerCount);
   },
 };

@@ -4,11 +4,12 @@
  * soon as one completes.
  *
  * transactionLoad is the whole round's load, split over the workers with the remainder going to the
- * first ones; unfinished_per_client is already per worker. Caliper's pacing options that only
- * mattered before the first completion (startTps, sleep_time) are accepted and ignored: here a
- * worker simply fills its backlog at once.
+ * first ones; a load below the worker count gives every worker one transaction in flight, as Caliper
+ * did (its per-worker target was a fraction below 1), with a warning. unfinished_per_client is
+ * already per worker. Caliper's pacing options that only mattered before the first completion
+ * (startTps, sleep_time) are accepted and ignored: here a worker simply fills its backlog at once;
+ * so is `startingTps`, which caliper-benchmarks' files write although Caliper never read it.
  */
-import { ConfigError } from '../config/errors.ts';
 import type { RateControllerDefinition } from './definition.ts';
 import { checkKnownOptions, type OptionSite, type RoundShape, readNumber, workerShare } from './options.ts';
 import { type RateController, type TxProgress, WAIT_FOR_COMPLETION } from './types.ts';
@@ -54,37 +55,42 @@ export function readPerWorkerLoad(opts: Record<string, unknown>, site: OptionSit
 }
 
 /**
- * Rejects a whole-round load smaller than the number of workers: some workers would get a load of 0
- * and never send (a txNumber round would then never finish).
+ * Warns (through `round.warn`) when a whole-round load is smaller than the number of workers: each
+ * worker then keeps one transaction in flight, so the round runs with `workers` in flight, more than
+ * asked. Caliper did the same without a word.
  */
-export function checkLoadCoversWorkers(total: number, workers: number | undefined, site: OptionSite): void {
-  if (workers !== undefined && total < workers) {
-    throw new ConfigError(
-      site.file,
-      `${site.field}.opts.transactionLoad`,
-      `is ${total}, less than the ${workers} workers; it is split among them, so some would have nothing in flight and never send`,
-      `set transactionLoad to at least ${workers}, or use fewer workers`,
+export function warnIfLoadBelowWorkers(total: number, round: RoundShape, site: OptionSite): void {
+  if (round.workers !== undefined && total < round.workers) {
+    round.warn?.(
+      `${site.file}: ${site.field}.opts.transactionLoad: is ${total}, less than the ${round.workers} workers; each worker keeps 1 transaction in flight (${round.workers} in all), as Caliper did`,
     );
   }
 }
 
-/** This worker's share of a whole-round load; throws when the share is empty. */
-export function perWorkerLoad(total: number, workerIndex: number, workerCount: number, site: OptionSite): number {
-  checkLoadCoversWorkers(total, workerCount, site);
-  return workerShare(total, workerIndex, workerCount);
+/** This worker's share of a whole-round load, at least 1 so that no worker is left without load. */
+export function perWorkerLoad(total: number, workerIndex: number, workerCount: number): number {
+  return Math.max(1, workerShare(total, workerIndex, workerCount));
 }
 
-const LOAD_OPTIONS = ['transactionLoad', 'startTps'] as const;
-const BACKLOG_OPTIONS = ['unfinished_per_client', 'sleep_time'] as const;
+const LOAD_OPTIONS = ['transactionLoad', 'startTps', 'startingTps'] as const;
+const BACKLOG_OPTIONS = ['unfinished_per_client', 'sleep_time', 'startTps', 'startingTps'] as const;
+
+/** Caliper's first-transactions pacing options, which have no effect here but must be well-formed. */
+function readIgnoredPacing(opts: Record<string, unknown>, site: OptionSite): void {
+  for (const name of ['startTps', 'startingTps']) {
+    readNumber(opts, site, name, { min: 'positive', fallback: 1, meaning: 'ignored here; Caliper paced the first transactions with it', example: 5 });
+  }
+}
 
 function validateLoad(opts: Record<string, unknown>, site: OptionSite, round: RoundShape): void {
   checkKnownOptions(opts, site, LOAD_OPTIONS);
-  readNumber(opts, site, 'startTps', { min: 'positive', fallback: 1, meaning: 'ignored here; Caliper paced the first transactions with it', example: 5 });
-  checkLoadCoversWorkers(readTotalLoad(opts, site), round.workers, site);
+  readIgnoredPacing(opts, site);
+  warnIfLoadBelowWorkers(readTotalLoad(opts, site), round, site);
 }
 
 function validateBacklog(opts: Record<string, unknown>, site: OptionSite): void {
   checkKnownOptions(opts, site, BACKLOG_OPTIONS);
+  readIgnoredPacing(opts, site);
   readNumber(opts, site, 'sleep_time', { min: 'nonNegative', fallback: 0, meaning: 'ignored here; Caliper slept this long before the first completion', example: 100 });
   readPerWorkerLoad(opts, site);
 }
@@ -97,7 +103,7 @@ export const fixedLoad: RateControllerDefinition = {
   validate: validateLoad,
   create(opts, ctx, site) {
     validateLoad(opts, site, {});
-    return new FixedLoadController(perWorkerLoad(readTotalLoad(opts, site), ctx.workerIndex, ctx.workerCount, site));
+    return new FixedLoadController(perWorkerLoad(readTotalLoad(opts, site), ctx.workerIndex, ctx.workerCount));
   },
 };
 

@@ -32,6 +32,11 @@ export interface RoundShape {
   roundIndex?: number;
   /** Folder against which relative trace paths are resolved. */
   baseDir?: string;
+  /**
+   * Receives one line per option that is accepted but changes what runs (a transactionLoad below
+   * the worker count); validation that has no such receiver stays silent.
+   */
+  warn?: (message: string) => void;
 }
 
 /** Short, safe rendering of a user value for an error message. */

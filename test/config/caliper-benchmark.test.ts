@@ -119,7 +119,8 @@ describe('bad benchmark files are refused with file, field and fix', () => {
 
   test('unknown round field', () => {
     const file = benchmarkFile(`test:\n  rounds:\n    - label: a\n      txNumbr: [10]\n      callback: ${module}\n`);
-    expectConfigError(() => loadCaliperBenchmark(file), 'test.rounds[0].txNumbr', /not a round field/);
+    const e = expectConfigError(() => loadCaliperBenchmark(file), 'test.rounds[0].txNumbr', /is not a field of a round \(line 4\)/);
+    expect(e.fix).toMatch(/^rename it to `txNumber`/);
   });
 
   test('bad client type and zookeeper server', () => {

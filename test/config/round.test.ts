@@ -29,6 +29,22 @@ describe('benchRound options', () => {
     expect(fieldOf(() => normalizeRound({ ...base, txTimeout: 'soon' }, origin))).toBe('txTimeout');
   });
 
+  test('readyTimeout takes ms or a duration string, is left to the engine default when absent, and rejects garbage', () => {
+    expect(normalizeRound(base, origin).readyTimeoutMs).toBeUndefined();
+    expect(normalizeRound({ ...base, readyTimeout: '5m' }, origin).readyTimeoutMs).toBe(300_000);
+    expect(normalizeRound({ ...base, readyTimeout: 90_000 }, origin).readyTimeoutMs).toBe(90_000);
+    for (const bad of ['later', 0, -5, Number.POSITIVE_INFINITY]) {
+      expect(fieldOf(() => normalizeRound({ ...base, readyTimeout: bad }, origin))).toBe('readyTimeout');
+    }
+  });
+
+  test('a transactionLoad below the workers runs with a warning through origin.warn', () => {
+    const warnings: string[] = [];
+    const spec = normalizeRound({ ...base, workers: 4, txNumber: 40, rateControl: { type: 'fixed-load', opts: { transactionLoad: 2 } } }, { ...origin, warn: (m) => warnings.push(m) });
+    expect(spec.workers).toBe(4);
+    expect(warnings).toEqual([expect.stringContaining('perf/x.perf.ts: rateControl.opts.transactionLoad: is 2, less than the 4 workers; each worker keeps 1')]);
+  });
+
   test('each mistake names its field', () => {
     expect(fieldOf(() => normalizeRound({ ...base, label: '' }, origin))).toBe('label');
     expect(fieldOf(() => normalizeRound({ ...base, txDuration: 5 }, origin))).toBe('txNumber');
@@ -41,7 +57,7 @@ describe('benchRound options', () => {
     expect(fieldOf(() => normalizeRound({ ...base, trim: 5 }, origin))).toBe('trim');
     expect(fieldOf(() => normalizeRound({ label: 'r', txDuration: 10, trim: 5, workload: './noop.ts' }, origin))).toBe('trim');
     expect(fieldOf(() => normalizeRound({ ...base, workload: './missing.ts' }, origin))).toBe('workload');
-    expect(fieldOf(() => normalizeRound({ ...base, rateControl: { type: 'warp-speed' } }, origin))).toMatch(/^rateControl/);
+    expect(fieldOf(() => normalizeRound({ ...base, rateControl: { type: 'warp-speed' } as never }, origin))).toMatch(/^rateControl/);
     expect(fieldOf(() => normalizeRound({ ...base, rateControl: { type: 'fixed-rate', opts: { tps: -1 } } }, origin))).toMatch(/^rateControl/);
     expect(fieldOf(() => normalizeRound({ ...base, arguments: [] as unknown as Record<string, unknown> }, origin))).toBe('arguments');
     expect(fieldOf(() => normalizeRound({ ...base, txNumbr: 5 } as never, origin))).toBe('txNumbr');
