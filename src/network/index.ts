@@ -36,7 +36,7 @@ export async function startNetwork(file: string, opts: StartNetworkOptions = {})
   const cfg = loadNetworkFile(file);
   if (cfg.type === 'profile') return startProfile(cfg);
   const dir = mkdtempSync(join(tmpdir(), 'ledgerbench-network-'));
-  const child = spawnNetwork(cfg.file, dir, false, ['ignore', 'pipe', 'pipe', 'ipc']);
+  const child = spawnNetwork(cfg.file, dir, 'owned', ['ignore', 'pipe', 'pipe', 'ipc']);
   const tail: string[] = [];
   const onLine = (line: string) => {
     tail.push(line);
@@ -86,7 +86,7 @@ export async function networkUp(file: string, stateDir: string): Promise<{ conne
   const logFd = openSync(join(stateDir, 'network.log'), 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawnNetwork(cfg.file, stateDir, true, ['ignore', logFd, logFd, 'ipc']);
+    child = spawnNetwork(cfg.file, stateDir, 'up', ['ignore', logFd, logFd, 'ipc']);
   } finally {
     closeSync(logFd);
   }
@@ -155,9 +155,17 @@ function alive(pid: number): boolean {
   }
 }
 
-function spawnNetwork(file: string, outDir: string, detached: boolean, stdio: Parameters<typeof spawn>[2]['stdio']): ChildProcess {
-  const args = ['--import', TSX, MAIN, file, outDir, ...(detached ? ['--detached'] : [])];
-  return spawn(process.execPath, args, { stdio, detached, cwd: dirname(MAIN), env: process.env });
+/**
+ * Starts the network process. Either way it runs in a process group of its own, so a terminal's
+ * Ctrl-C (SIGINT to the foreground group) reaches only its owner, which stops it once the workers'
+ * last transactions have completed; otherwise it would stop at the same instant as the workers and
+ * turn their in-flight transactions into failures. `owned` (startNetwork): it still exits when its
+ * parent goes away (the IPC channel closes, also on kill -9), so it is never orphaned. `up`
+ * (`ledgerbench network up`): it outlives this process until `network down`.
+ */
+function spawnNetwork(file: string, outDir: string, lifetime: 'owned' | 'up', stdio: Parameters<typeof spawn>[2]['stdio']): ChildProcess {
+  const args = ['--import', TSX, MAIN, file, outDir, ...(lifetime === 'up' ? ['--detached'] : [])];
+  return spawn(process.execPath, args, { stdio, detached: true, cwd: dirname(MAIN), env: process.env });
 }
 
 function pipeLines(child: ChildProcess, onLine: (line: string) => void): void {

@@ -26,11 +26,22 @@ async function main(): Promise<void> {
   if (cfg.type !== 'embedded') {
     throw new ConfigError(cfg.file, 'type', 'is not `embedded`; a connection profile needs no network process', 'start it with startNetwork(), which only runs embedded networks');
   }
+  const detached = flags.includes('--detached');
+  // A parent that goes away while the network is still starting (the network runs in its own process
+  // group, so nothing else would end it) ends it at once: there is nothing to stop yet.
+  const parentGoneDuringStart = () => {
+    rmSync(outDir, { recursive: true, force: true });
+    process.exit(1);
+  };
+  if (!detached) {
+    if (!process.connected) parentGoneDuringStart();
+    process.once('disconnect', parentGoneDuringStart);
+  }
   const net = await startEmbeddedNetwork(cfg);
   const connectionFile = join(outDir, 'connection.json');
   writeFileSync(connectionFile, `${JSON.stringify(net.connection, null, 2)}\n`, { mode: 0o600 });
+  process.off('disconnect', parentGoneDuringStart);
 
-  const detached = flags.includes('--detached');
   let stopping = false;
   const stop = () => {
     if (stopping) return;
