@@ -150,6 +150,11 @@ export interface RoundResult {
    * succeeded or failed, since nobody waited for their outcome.
    */
   interrupted?: number;
+  /**
+   * A few full failure messages per reason of `failuresByReason` (at most 3 per reason, each cut to
+   * 500 characters, key material removed), so a reader sees what a short reason stood for.
+   */
+  failureSamples?: Record<string, string[]>;
   /** Which test file and test ran the round (Vitest), or which benchmark file (CLI). */
   origin?: { file: string; test?: string };
 }
