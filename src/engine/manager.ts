@@ -16,6 +16,7 @@ import { loadWorkloadModule } from './dialects.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import type { RoundProgress } from './progress.ts';
 import { splitCount } from './split.ts';
+import { UnreachableWatch } from './unreachable.ts';
 import { localLauncher, type WorkerChannel, type WorkerLauncher } from './worker-channel.ts';
 
 /** Time between releasing the barrier and the round's start instant, so every worker gets the message first. */
@@ -113,6 +114,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     if (workers.every((w) => w.done || w.exited)) resolveDone();
   };
   let started = false;
+  const unreachable = new UnreachableWatch();
 
   const channels = await (env.launcher ?? localLauncher)(spec.workers);
   for (const [index, channel] of channels.entries()) {
@@ -128,6 +130,9 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         if (workers.length === spec.workers && workers.every((x) => x.ready)) resolveReady();
       } else if (msg.type === 'stats') {
         aggregator.add(index, msg.snapshot);
+        unreachable.add(msg.snapshot, Date.now());
+        const gone = unreachable.check(Date.now());
+        if (gone) abort({ reason: gone });
       } else if (msg.type === 'done') {
         aggregator.add(index, msg.snapshot);
         usage.push(msg.usage);

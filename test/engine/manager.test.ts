@@ -129,6 +129,16 @@ describe('runRound with real worker processes', () => {
     expect(r.elapsedSec).toBeLessThan(5);
   });
 
+  test('a network whose every endpoint stops answering ends the round after 10 s, naming the failure', async () => {
+    const r = await runRound(round({ txDuration: 40, rateControl: { type: 'fixed-rate', opts: { tps: 50 } } }), {
+      network: { connector: 'delay', options: { distribution: 'fixed', mean: 1, failureRatio: 1, failureReason: 'endorse: UNAVAILABLE' } },
+      runId: 'x',
+    });
+    expect(r.aborted?.reason).toMatch(/^the network is unreachable: every transaction for 1\ds failed with endorse: UNAVAILABLE and none succeeded$/);
+    expect(r.failed).toBeGreaterThan(400);
+    expect(r.elapsedSec).toBeLessThan(15);
+  });
+
   test('bad input is refused before any worker starts', async () => {
     await expect(runRound(round({ txNumber: 10 }), { network: { connector: 'teleport' }, runId: 'x' })).rejects.toThrow(ConfigError);
     await expect(runRound(round({ txNumber: 10 }), { network: { connector: 'teleport' }, runId: 'x' })).rejects.toThrow(/unknown connector "teleport"[\s\S]*fabric-gateway/);
