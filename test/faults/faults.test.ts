@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RoundResult } from '../../src/stats/types.ts';
 import { type Child, descendants, killAllChildren, killPids, ledgerbenchCli, REPO, stillRunning } from '../cli/child.ts';
 
 const SEEDS = join(REPO, 'fixtures/seed-configs/benchmark/simple');
@@ -38,7 +39,7 @@ function benchmark(name: string, rounds: string, workers = 2): string {
 }
 
 /** The results.json of the run's single results folder. */
-function results(dir: string): { rounds: Array<Record<string, any>> } {
+function results(dir: string): { rounds: RoundResult[] } {
   const [folder] = readdirSync(dir);
   return JSON.parse(readFileSync(join(dir, folder, 'results.json'), 'utf8'));
 }
@@ -81,7 +82,7 @@ describe('faults end rounds cleanly and honestly', () => {
     // Ended at once, not at the end of its 20 s.
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     const [round] = results(dir).rounds;
-    expect(round.aborted.reason).toMatch(/the network went away: embedded-network:\S+ \(pid \d+\) exited/);
+    expect(round.aborted?.reason).toMatch(/the network went away: embedded-network:\S+ \(pid \d+\) exited/);
     expect(round.succeeded).toBeGreaterThan(20);
     expect(stillRunning(workers, WORKER_MAIN)).toEqual([]);
   });
@@ -99,9 +100,9 @@ describe('faults end rounds cleanly and honestly', () => {
     expect(rounds.map((r) => r.label)).toEqual(['first', 'second']);
     expect(rounds[0]).toMatchObject({ succeeded: 50, failed: 0 });
     expect(rounds[0].aborted).toBeUndefined();
-    expect(rounds[1].aborted.reason).toMatch(/init-throws\.ts: init\(\) threw: cannot preload assets\.json/);
+    expect(rounds[1].aborted?.reason).toMatch(/init-throws\.ts: init\(\) threw: cannot preload assets\.json/);
     // The workload's own frame, so the user finds the line.
-    expect(rounds[1].aborted.reason).toMatch(/at loadAssets \(.*init-throws\.ts:\d+/);
+    expect(rounds[1].aborted?.reason).toMatch(/at loadAssets \(.*init-throws\.ts:\d+/);
   });
 
   test('a closed-model round whose workload never settles some calls ends; they count as unfinished', async () => {
@@ -126,7 +127,7 @@ describe('faults end rounds cleanly and honestly', () => {
     const run = await cli.finished;
     expect(run.code).toBe(1);
     const [round] = results(dir).rounds;
-    expect(round.aborted.reason).toMatch(/interrupted/);
+    expect(round.aborted?.reason).toMatch(/interrupted/);
     expect(round.succeeded).toBeGreaterThan(50);
     // The network outlives the workers' last completions: nothing in flight turns into a failure.
     expect(round.failed).toBe(0);
