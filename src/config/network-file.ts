@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
+import { type FabricNetworkFileConfig, parseFabricNetworkFile } from '../network/fabric/config.ts';
 import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
 
@@ -75,7 +76,7 @@ export interface ProfileNetworkConfig {
 }
 
 /** What {@link loadNetworkFile} returns. */
-export type NetworkFileConfig = EmbeddedNetworkConfig | ProfileNetworkConfig;
+export type NetworkFileConfig = EmbeddedNetworkConfig | ProfileNetworkConfig | FabricNetworkFileConfig;
 
 /** Fabric's test-network values (configtx.yaml): BatchTimeout 2s, MaxMessageCount 10, 99 MB, 512 KB. */
 export const FABRIC_BATCH_DEFAULTS = {
@@ -112,6 +113,7 @@ export function parseNetworkConfig(doc: unknown, file: string): NetworkFileConfi
   if (!isObject(doc)) {
     throw new ConfigError(file, '(root)', 'must be a mapping', 'write `type: embedded` and the network fields, or a Fabric connection profile');
   }
+  if (doc.type === 'fabric') return parseFabricNetworkFile(doc, file);
   if (doc.type !== 'embedded') return parseProfile(doc, file);
   return parseEmbedded(doc, file);
 }

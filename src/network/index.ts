@@ -13,6 +13,7 @@ import { ConfigError } from '../config/errors.ts';
 import { siblingModule } from '../module-path.ts';
 import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-file.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
+import { startFabricNetwork } from './fabric/network.ts';
 import type { NetworkHandle } from './types.ts';
 
 const MAIN = siblingModule(import.meta.url, './embedded/main');
@@ -35,6 +36,7 @@ export interface StartNetworkOptions {
 export async function startNetwork(file: string, opts: StartNetworkOptions = {}): Promise<NetworkHandle> {
   const cfg = loadNetworkFile(file);
   if (cfg.type === 'profile') return startProfile(cfg);
+  if (cfg.type === 'fabric') return startFabricNetwork(cfg, { log: opts.log });
   const dir = mkdtempSync(join(tmpdir(), 'ledgerbench-network-'));
   const child = spawnNetwork(cfg.file, dir, 'owned', ['ignore', 'pipe', 'pipe', 'ipc']);
   const tail: string[] = [];
@@ -77,6 +79,9 @@ export async function networkUp(file: string, stateDir: string): Promise<{ conne
     if (old && (old.pid === 0 || alive(old.pid))) {
       throw new ConfigError(statePath, 'pid', `a network is already up (pid ${old.pid})`, 'run `ledgerbench network down` first');
     }
+  }
+  if (cfg.type === 'fabric') {
+    throw new ConfigError(cfg.file, 'type', '`ledgerbench network up` does not keep a fabric network up yet', 'let the Vitest plugin or `ledgerbench run` bring it up for the run');
   }
   if (cfg.type === 'profile') {
     if (cfg.commands.start) await runCommand(cfg.commands.start, dirname(cfg.file), 'caliper.command.start', cfg.file);

@@ -1,0 +1,108 @@
+/**
+ * Deploying a channel's chaincodes with Fabric's lifecycle, as chaincode-as-a-service: package (our
+ * external builder's type), install on every peer, start one chaincode service per peer (fabric-shim's
+ * server mode, run from the chaincode's own folder so it uses its own node_modules), approve as every
+ * organization, commit with one endorsing peer per organization.
+ */
+import { createConnection } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FabricBinaries } from './binaries.ts';
+import { peerAdminEnv } from './channel.ts';
+import type { FabricChaincodeConfig } from './config.ts';
+import { ccaasDir } from './node-config.ts';
+import { buildCcaasPackage } from './package.ts';
+import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
+import { waitUntil } from './readiness.ts';
+import { freePorts, type PeerNode, type Topology } from './topology.ts';
+
+const SERVICE_START_TIMEOUT_MS = 30_000;
+
+/** One chaincode service process and what it serves. */
+export interface ChaincodeService {
+  chaincode: string;
+  channel: string;
+  peer: string;
+  packageId: string;
+  address: string;
+  process: ManagedProcess;
+}
+
+/** Deploys `cc` on `channel` and resolves with its running services, one per peer. */
+export async function deployChaincode(channel: string, cc: FabricChaincodeConfig, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Promise<ChaincodeService[]> {
+  const pkg = buildCcaasPackage(cc);
+  const pkgDir = join(topology.stateDir, 'packages');
+  mkdirSync(pkgDir, { recursive: true, mode: 0o700 });
+  const pkgFile = join(pkgDir, `${pkg.label}.tgz`);
+  writeFileSync(pkgFile, pkg.bytes, { mode: 0o600 });
+
+  // Each peer's builder finds where its own chaincode service listens.
+  const ports = await freePorts(topology.peers.length);
+  const addresses = new Map(topology.peers.map((p, i) => [p, `127.0.0.1:${ports[i]}`]));
+  for (const [peer, address] of addresses) {
+    writeFileSync(join(ccaasDir(peer), `${pkg.label}.json`), JSON.stringify({ address, dial_timeout: '10s', tls_required: false }), { mode: 0o600 });
+  }
+
+  const services = topology.peers.map((peer) => startService(channel, cc, pkg.packageId, peer, addresses.get(peer)!, procs));
+  await Promise.all([
+    ...topology.peers.map((peer) => install(peer, pkgFile, pkg.packageId, topology, bin, procs)),
+    ...services.map((s) => waitUntil(`chaincode service ${s.process.name} to listen on ${s.address}`, () => listening(s.address), SERVICE_START_TIMEOUT_MS, [s.process])),
+  ]);
+
+  const definition = ['--channelID', channel, '--name', cc.name, '--version', cc.version, '--sequence', String(cc.sequence), '--signature-policy', cc.endorsementPolicy];
+  const orderer = ordererArgs(topology);
+  const firstPeers = topology.orgs.map((o) => o.peers[0]);
+  await Promise.all(
+    firstPeers.map((peer) =>
+      procs.run(`approve-${cc.name}-${peer.mspId}`, bin.tools.peer, ['lifecycle', 'chaincode', 'approveformyorg', ...orderer, ...definition, '--package-id', pkg.packageId], {
+        env: peerAdminEnv(topology, peer),
+      }),
+    ),
+  );
+  const endorsers = firstPeers.flatMap((p) => ['--peerAddresses', `127.0.0.1:${p.port}`, '--tlsRootCertFiles', topology.orgs.find((o) => o.mspId === p.mspId)!.tlsCaFile]);
+  await procs.run(`commit-${cc.name}`, bin.tools.peer, ['lifecycle', 'chaincode', 'commit', ...orderer, ...definition, ...endorsers], { env: peerAdminEnv(topology, firstPeers[0]) });
+  return services;
+}
+
+async function install(peer: PeerNode, pkgFile: string, packageId: string, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Promise<void> {
+  const out = await procs.run(`install-${packageId.split(':')[0]}-${peer.name}`, bin.tools.peer, ['lifecycle', 'chaincode', 'install', pkgFile], { env: peerAdminEnv(topology, peer) });
+  // The id is computed here and must be the peer's, or the services would register under a wrong one.
+  if (!out.includes(packageId)) throw new Error(`${peer.name} installed the package under another id than ${packageId}:\n${out.slice(-2000)}`);
+}
+
+function startService(channel: string, cc: FabricChaincodeConfig, packageId: string, peer: PeerNode, address: string, procs: ProcessSupervisor): ChaincodeService {
+  const cli = resolveShimCli(cc.path);
+  const proc = procs.start(`chaincode-${cc.name}-${peer.name}`, process.execPath, [cli, 'server', '--chaincode-address', address, '--chaincode-id', packageId, '--module-path', cc.path], {
+    cwd: cc.path,
+    env: { ...process.env, CORE_CHAINCODE_ID_NAME: packageId },
+  });
+  return { chaincode: cc.name, channel, peer: peer.name, packageId, address, process: proc };
+}
+
+/** fabric-shim's CLI as the chaincode itself resolves it (its own node_modules first). */
+function resolveShimCli(chaincodeDir: string): string {
+  const req = createRequire(join(chaincodeDir, 'package.json'));
+  try {
+    return join(dirname(req.resolve('fabric-shim/package.json')), 'cli.js');
+  } catch {
+    throw new Error(`${chaincodeDir}: fabric-shim cannot be resolved from the chaincode folder; run \`npm install\` there (its package.json must depend on fabric-shim and fabric-contract-api)`);
+  }
+}
+
+function ordererArgs(topology: Topology): string[] {
+  const o = topology.orderers[0];
+  return ['-o', `127.0.0.1:${o.port}`, '--ordererTLSHostnameOverride', o.host, '--tls', '--cafile', topology.orderer.tlsCaFile];
+}
+
+function listening(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port: Number(port) });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Bringing a `type: fabric` network up natively and down again: crypto material, node configuration,
+ * orderers and peers as child processes, channels joined, chaincodes deployed as services, a connection
+ * file for the fabric-gateway connector, and readiness checked through the gateway itself. A failure at
+ * any step stops whatever had started and removes the state folder; the error says which step failed
+ * and ends with the log tail of the process concerned.
+ */
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { NetworkHandle } from '../types.ts';
+import { type FabricBinaries, findFabricBinaries } from './binaries.ts';
+import { installBuilder } from './builder.ts';
+import { createGenesisBlocks, joinOrderers, joinPeers } from './channel.ts';
+import type { FabricNetworkFileConfig } from './config.ts';
+import { type FabricConnectionFile, writeConnectionFile } from './connection.ts';
+import { generateCrypto } from './crypto.ts';
+import { endorseProbe } from './gateway-probe.ts';
+import { type ChaincodeService, deployChaincode } from './lifecycle.ts';
+import { CCAAS_DIR_ENV, ccaasDir, writeOrdererConfig, writePeerConfig } from './node-config.ts';
+import { type ManagedProcess, ProcessSupervisor } from './processes.ts';
+import { healthy, metricValue, waitUntil } from './readiness.ts';
+import { planTopology, type Topology } from './topology.ts';
+
+const NODE_START_TIMEOUT_MS = 30_000;
+const RAFT_LEADER_TIMEOUT_MS = 30_000;
+const GOSSIP_TIMEOUT_MS = 60_000;
+const GATEWAY_READY_TIMEOUT_MS = 60_000;
+
+/** Options of {@link startFabricNetwork}. */
+export interface StartFabricOptions {
+  /** Receives progress lines (one per bring-up step, with its duration). */
+  log?: (line: string) => void;
+  /** Environment to find the binaries in (FABRIC_BIN, PATH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running native Fabric network. */
+export interface FabricNetworkHandle extends NetworkHandle {
+  /** Fabric version read from the binaries. */
+  version: string;
+  /** State and logs (crypto, node folders, ledgers, logs/); removed by stop(). */
+  stateDir: string;
+  /** Seconds each bring-up step took, in order, and `total`. */
+  timings: Record<string, number>;
+  /** Every long-running process with its log file (orderers, peers, chaincode services). */
+  processes(): ManagedProcess[];
+  /** PID of the watchdog that kills the network if its owner dies without stopping it. */
+  watchdogPid: number;
+}
+
+/** Brings up the network `cfg` describes; see the module comment. */
+export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: StartFabricOptions = {}): Promise<FabricNetworkHandle> {
+  const log = opts.log ?? (() => {});
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  let stepStart = started;
+  const step = (name: string) => {
+    const now = performance.now();
+    timings[name] = round((now - stepStart) / 1000);
+    stepStart = now;
+    log(`fabric network "${cfg.name}": ${name} ${timings[name]}s`);
+  };
+
+  const bin = await findFabricBinaries(cfg.file, cfg.binaries, opts.env);
+  const stateDir = mkdtempSync(join(tmpdir(), 'ledgerbench-fabric-'));
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { mode: 0o700 });
+  const procs = new ProcessSupervisor(logDir);
+  const stopAll = async () => {
+    await procs.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const topology = await planTopology(cfg, stateDir);
+    await generateCrypto(cfg, topology, bin.tools.cryptogen, procs);
+    step('crypto');
+
+    const builderDir = installBuilder(join(stateDir, 'builder'));
+    for (const o of topology.orderers) writeOrdererConfig(bin.configDir, o);
+    for (const org of topology.orgs) for (const p of org.peers) writePeerConfig(bin.configDir, p, org, builderDir);
+    const nodes = startNodes(topology, bin, procs);
+    const blocks = await createGenesisBlocks(cfg, topology, bin, procs);
+    await Promise.all(nodes.map(({ process: p, operationsPort }) => waitUntil(`${p.name} to answer /healthz`, () => healthy(operationsPort), NODE_START_TIMEOUT_MS, [p])));
+    step('nodes started');
+
+    const nodeProcesses = nodes.map((n) => n.process);
+    for (const ch of cfg.channels) {
+      const block = blocks.get(ch.name)!;
+      await joinOrderers(ch.name, block, topology, bin, procs);
+      await waitUntil(`a Raft leader on channel ${ch.name}`, () => raftLeader(topology, ch.name), RAFT_LEADER_TIMEOUT_MS, nodeProcesses);
+      await joinPeers(ch.name, block, topology, bin, procs);
+    }
+    step('channels joined');
+
+    const services: ChaincodeService[] = [];
+    await Promise.all([
+      (async () => {
+        for (const ch of cfg.channels) for (const cc of ch.chaincodes) services.push(...(await deployChaincode(ch.name, cc, topology, bin, procs)));
+      })(),
+      ...cfg.channels.map((ch) => waitGossip(topology, ch.name, nodeProcesses)),
+    ]);
+    step('chaincodes deployed, gossip converged');
+
+    const connectionFile = writeConnectionFile(cfg, topology);
+    const conn = JSON.parse(readFileSync(connectionFile, 'utf8')) as FabricConnectionFile;
+    await waitGateways(cfg, topology, conn, [...nodeProcesses, ...services.map((s) => s.process)]);
+    step('gateways endorse');
+    timings.total = round((performance.now() - started) / 1000);
+    log(`fabric network "${cfg.name}" (Fabric ${bin.version}) ready in ${timings.total}s: ${topology.peers.map((p) => `${p.host} 127.0.0.1:${p.port}`).join(', ')}`);
+
+    const longRunning = [...nodeProcesses, ...services.map((s) => s.process)];
+    let stopped: Promise<void> | undefined;
+    return {
+      ref: { connector: 'fabric-gateway', file: connectionFile },
+      pids: longRunning.map((p) => ({ pid: p.pid, name: p.name })),
+      metricsUrls: nodes.map((n) => `http://127.0.0.1:${n.operationsPort}/metrics`),
+      version: bin.version,
+      stateDir,
+      timings,
+      processes: () => procs.list(),
+      watchdogPid: procs.watchdogPid,
+      stop: () => {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function startNodes(topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Array<{ process: ManagedProcess; operationsPort: number }> {
+  const orderers = topology.orderers.map((o) => ({
+    process: procs.start(o.name, bin.tools.orderer, [], { env: { ...process.env, FABRIC_CFG_PATH: o.homeDir }, cwd: o.homeDir }),
+    operationsPort: o.operationsPort,
+  }));
+  const peers = topology.peers.map((p) => ({
+    process: procs.start(p.name, bin.tools.peer, ['node', 'start'], { env: { ...process.env, FABRIC_CFG_PATH: p.homeDir, [CCAAS_DIR_ENV]: ccaasDir(p) }, cwd: p.homeDir }),
+    operationsPort: p.operationsPort,
+  }));
+  return [...orderers, ...peers];
+}
+
+async function raftLeader(topology: Topology, channel: string): Promise<boolean> {
+  const values = await Promise.all(topology.orderers.map((o) => metricValue(o.operationsPort, 'consensus_etcdraft_is_leader', { channel })));
+  return values.some((v) => v === 1);
+}
+
+/** Every peer knows every other peer of the channel, its own organization's and the others'. */
+async function waitGossip(topology: Topology, channel: string, watch: ManagedProcess[]): Promise<void> {
+  const others = topology.peers.length - 1;
+  if (others === 0) return;
+  await Promise.all(
+    topology.peers.map((p) =>
+      waitUntil(
+        `${p.host} to see the channel's ${others} other peer(s) in gossip on ${channel}`,
+        async () => ((await metricValue(p.operationsPort, 'gossip_membership_total_peers_known', { channel })) ?? 0) >= others,
+        GOSSIP_TIMEOUT_MS,
+        watch,
+      ),
+    ),
+  );
+}
+
+async function waitGateways(cfg: FabricNetworkFileConfig, topology: Topology, conn: FabricConnectionFile, watch: ManagedProcess[]): Promise<void> {
+  const checks: Array<Promise<void>> = [];
+  for (const ch of cfg.channels) {
+    for (const cc of ch.chaincodes) {
+      // Every organization's gateway must reach every organization's chaincode: the whole mesh.
+      for (const org of topology.orgs) {
+        const peerIndex = conn.peers.findIndex((p) => p.mspId === org.mspId);
+        const identityIndex = conn.identities.findIndex((i) => i.mspId === org.mspId);
+        for (const target of topology.orgs) {
+          const what = `the gateway of ${conn.peers[peerIndex].name} to reach ${cc.name} on ${target.mspId}'s peers (channel ${ch.name})`;
+          checks.push(waitUntil(what, () => endorseProbe(conn, peerIndex, identityIndex, ch.name, cc.name, target.mspId), GATEWAY_READY_TIMEOUT_MS, watch));
+        }
+      }
+    }
+  }
+  await Promise.all(checks);
+}
+
+function round(sec: number): number {
+  return Math.round(sec * 100) / 100;
+}

@@ -1,0 +1,114 @@
+/**
+ * Real Fabric 2.5.12, brought up natively from the release binaries: 2 organizations x 1 peer, 1 Raft
+ * orderer, TLS, the seed's simple chaincode deployed with Fabric's lifecycle as chaincode-as-a-service.
+ * A round of the seed's open benchmark runs through the real engine and the fabric-gateway connector;
+ * after stop, after a failed start and after the owner is killed, no Fabric or chaincode process is
+ * left. Without the Fabric archives these tests fail and say what is missing.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { normalizeRound } from '../../src/config/round.ts';
+import { runRound } from '../../src/engine/manager.ts';
+import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
+import { startNetwork } from '../../src/network/index.ts';
+import { alive, eventually } from '../support/processes.ts';
+import { processesUsing, type UnpackedFabric, unpackFabric } from './support.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const NETWORK = resolve(REPO, 'networks/fabric-2org.yaml');
+const SEED_SIMPLE = resolve(REPO, 'fixtures/seed-configs/benchmark/simple');
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+let fabric: UnpackedFabric;
+const savedFabricBin = process.env.FABRIC_BIN;
+
+beforeAll(() => {
+  fabric = unpackFabric('2.5.12');
+  // The network files name no `binaries` folder: FABRIC_BIN is how CI points at an unpacked release.
+  process.env.FABRIC_BIN = fabric.root;
+});
+
+afterAll(() => {
+  if (savedFabricBin === undefined) delete process.env.FABRIC_BIN;
+  else process.env.FABRIC_BIN = savedFabricBin;
+  fabric?.remove();
+});
+
+/** Every PID the network runs and its watchdog are gone, and nothing runs from the binaries folder. */
+async function expectNothingLeft(pids: number[], chaincodeMarker: string): Promise<void> {
+  expect(await eventually(() => pids.every((p) => !alive(p)), 15_000), `still alive: ${pids.filter(alive).join(', ')}`).toBe(true);
+  expect(processesUsing(fabric.root, chaincodeMarker)).toEqual([]);
+}
+
+describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)', () => {
+  test('comes up with the chaincode deployed, runs a round of the seed open benchmark, and stops leaving nothing', async () => {
+    const started = performance.now();
+    const log: string[] = [];
+    const handle = (await startNetwork(NETWORK, { log: (l) => log.push(l) })) as FabricNetworkHandle;
+    const upSec = (performance.now() - started) / 1000;
+    const pids = [...handle.pids.map((p) => p.pid), handle.watchdogPid];
+    try {
+      console.log(`fabric bring-up: ${upSec.toFixed(1)}s ${JSON.stringify(handle.timings)}`);
+      expect(handle.version).toBe('2.5.12');
+      expect(handle.pids.map((p) => p.name).sort()).toEqual(['chaincode-simple-peer0-org1', 'chaincode-simple-peer0-org2', 'orderer0', 'peer0-org1', 'peer0-org2']);
+      expect(handle.metricsUrls).toHaveLength(3);
+      expect(handle.ref).toMatchObject({ connector: 'fabric-gateway' });
+
+      const spec = normalizeRound(
+        { label: 'open', workload: 'open.js', txNumber: 40, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 10000 } },
+        { source: NETWORK, field: '', baseDir: SEED_SIMPLE, roundIndex: 0 },
+      );
+      const r = await runRound(spec, { network: handle.ref, runId: 'fabric-test', networkProcesses: handle.pids });
+      console.log(`open round on Fabric: succ ${r.succeeded} fail ${r.failed} throughput ${r.throughput.toFixed(1)} tps, p95 ${r.latency.p95} ms`, r.failuresByReason);
+      expect(r.aborted).toBeUndefined();
+      expect(r.succeeded).toBeGreaterThan(0);
+      expect(r.succeeded + r.failed).toBe(40);
+      expect(r.failed).toBe(0);
+      for (const phase of ['endorse', 'order', 'commit']) expect(r.phases?.[phase]?.count ?? 0, `phase ${phase}`).toBeGreaterThan(0);
+      // Real ordering: a transaction waits for its block, which BatchTimeout (500 ms) bounds at this load.
+      expect(r.latency.p50).toBeGreaterThan(20);
+    } finally {
+      await handle.stop();
+    }
+    await expectNothingLeft(pids, 'simple_1.0:');
+  });
+
+  test('a chaincode that cannot start fails the bring-up with its log tail, and every started process is stopped', async () => {
+    const file = resolve(import.meta.dirname, 'fixtures/broken.yaml');
+    const err = await startNetwork(file).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toMatch(/chaincode-broken-peer0-org\d exited/);
+    expect(err!.message).toContain('fails to load on purpose');
+    await expectNothingLeft([], 'broken-chaincode');
+  });
+
+  test('when its owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
+    const owner = spawn(process.execPath, ['--import', TSX, resolve(import.meta.dirname, 'fixtures/owner.ts'), NETWORK], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let out = '';
+    let errText = '';
+    owner.stderr.on('data', (d) => (errText += d));
+    const line = await new Promise<string>((resolvePromise, reject) => {
+      owner.stdout.on('data', (d) => {
+        out += d;
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolvePromise(out.slice(0, nl));
+      });
+      owner.once('exit', (code) => reject(new Error(`owner exited (${code}) before the network was up:\n${errText}`)));
+    });
+    const { pids, watchdog } = JSON.parse(line) as { pids: number[]; watchdog: number };
+    expect(pids).toHaveLength(5);
+    expect(pids.every(alive)).toBe(true);
+    owner.kill('SIGKILL');
+    await new Promise((r) => owner.once('exit', r));
+    await expectNothingLeft([...pids, watchdog], 'simple_1.0:');
+  });
+});
