@@ -1,16 +1,20 @@
 /**
- * Loading Node chaincode into the network process, unmodified: a fabric-contract-api module
- * (`module.exports.contracts = [...]`, or a single Contract class) runs through fabric-shim's
- * ChaincodeFromContract; a low-level fabric-shim chaincode (an object or class with Init/Invoke)
- * runs as it is.
+ * Loading Node chaincode into the network process, unmodified and as a Fabric peer starts it (see
+ * chaincode-entry.ts for which file): a fabric-contract-api module (`module.exports.contracts =
+ * [...]`, or a single Contract class) runs through the ChaincodeFromContract of the fabric-shim the
+ * chaincode resolves; a low-level fabric-shim chaincode (an object or class with Init/Invoke, or
+ * whatever its file hands to shim.start()) runs as it is. Loading and every Init/Invoke run in the
+ * chaincode's scope, so its console output goes to its log.
  */
-import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ChaincodeLoadError, chaincodeThrew, withLogTail } from './chaincode-error.ts';
+import { type ChaincodeEntry, chaincodeEntry } from './chaincode-entry.ts';
+import { type AnyClass, type FabricLibraries, fabricLibrariesFor } from './chaincode-libraries.ts';
+import type { ChaincodeLog } from './chaincode-log.ts';
+import { type ChaincodeScope, chaincodeScope } from './chaincode-scope.ts';
 import type { ChaincodeResponse } from './stub.ts';
 
-const require = createRequire(import.meta.url);
+export { ChaincodeLoadError } from './chaincode-error.ts';
 
 /** What the network calls: fabric-shim's chaincode interface. */
 export interface ShimChaincode {
@@ -18,135 +22,114 @@ export interface ShimChaincode {
   Invoke(stub: unknown): Promise<ChaincodeResponse> | ChaincodeResponse;
 }
 
-type ContractClass = new (...args: unknown[]) => unknown;
+/** Options of {@link loadChaincode}. */
+export interface LoadChaincodeOptions {
+  /** Where the chaincode's console output goes (while it loads and in every Init/Invoke). */
+  log?: ChaincodeLog;
+}
 
-let tuned = false;
+const FIX_OWN_CODE = "fix the chaincode where the frame above points: it throws in the same place when a Fabric peer starts it";
 
 /**
- * Make fabric-shim cheap to run once per transaction in one process: its loggers format every call
- * whatever the level (silenced here), and ClientIdentity parses the creator's certificate on
- * every invocation although a network sees only a handful of identities. Parsed certificates are
- * immutable, so the parse is memoized by PEM text. A CORE_CHAINCODE_LOGGING_LEVEL set by the user wins.
+ * Load a chaincode (a folder, or a module file). Throws ChaincodeLoadError naming the folder, the
+ * package.json field or the chaincode's own stack frame, and the fix.
  */
-function tuneFabricShim(): void {
-  if (tuned) return;
-  tuned = true;
-  const quiet = process.env.CORE_CHAINCODE_LOGGING_LEVEL === undefined;
-  if (quiet) process.env.CORE_CHAINCODE_LOGGING_LEVEL = 'ERROR';
-  const shimRequire = createRequire(require.resolve('fabric-shim'));
-  const { Certificate } = shimRequire('@fidm/x509') as { Certificate: { fromPEM(pem: Buffer | string): unknown } };
-  const parse = Certificate.fromPEM.bind(Certificate);
-  const parsed = new Map<string, unknown>();
-  Certificate.fromPEM = (pem: Buffer | string) => {
-    const key = pem.toString();
-    let cert = parsed.get(key);
-    if (!cert) {
-      cert = parse(pem);
-      if (parsed.size >= 1000) parsed.clear();
-      parsed.set(key, cert);
-    }
-    return cert;
-  };
-  fastStringParameters(shimRequire);
-  if (quiet) {
-    // winston runs its formatters before any level filter; only a silent logger skips them. Wrap
-    // getLogger before the shim's modules load so every logger they create at load time is silent.
-    for (const [from, id] of [
-      [shimRequire, './lib/logger.js'],
-      [createRequire(require.resolve('fabric-contract-api')), './lib/logger.js'],
-    ] as const) {
-      const mod = from(id) as { getLogger(name?: string): { silent: boolean } };
-      const getLogger = mod.getLogger;
-      mod.getLogger = (name?: string) => {
-        const l = getLogger(name);
-        l.silent = true;
-        return l;
-      };
-    }
+export async function loadChaincode(path: string, opts: LoadChaincodeOptions = {}): Promise<ShimChaincode> {
+  try {
+    const impl = await load(path, opts.log);
+    return opts.log ? inScope(impl, { log: opts.log }) : impl;
+  } catch (err) {
+    throw err instanceof ChaincodeLoadError ? withLogTail(err, opts.log) : err;
   }
 }
 
-type ParamSpec = { schema?: Record<string, unknown> };
-type Marshall = { serializer: unknown; handleParameters(fn: { parameters?: ParamSpec[] }, params: Buffer[], prefix: string): unknown[] };
-
-/**
- * For plain string parameters (what every untyped JavaScript contract has), the contract API's
- * parameter handling reduces to buffer.toString(), yet it formats debug strings and runs a JSON
- * schema validator for each one, which is most of its cost per call. Take the short way exactly
- * then: JSON serializer, matching count, schemas that are `{ type: 'string' }` and nothing else.
- * Anything else (typed or constrained parameters, custom serializers, wrong counts) goes the
- * original way, errors included.
- */
-function fastStringParameters(shimRequire: NodeJS.Require): void {
-  const DataMarshall = shimRequire('./lib/contract-spi/datamarshall.js') as { prototype: Marshall };
-  const { JSONSerializer } = require('fabric-contract-api') as { JSONSerializer: new () => unknown };
-  const original = DataMarshall.prototype.handleParameters;
-  const plain = new WeakMap<object, boolean>();
-  const allPlainStrings = (fn: { parameters?: ParamSpec[] }) => {
-    let v = plain.get(fn);
-    if (v === undefined) {
-      v = (fn.parameters ?? []).every((p) => p.schema?.type === 'string' && Object.keys(p.schema).length === 1);
-      plain.set(fn, v);
-    }
-    return v;
-  };
-  DataMarshall.prototype.handleParameters = function (this: Marshall, fn, params, prefix) {
-    if (fn.parameters && fn.parameters.length === params.length && this.serializer instanceof JSONSerializer && allPlainStrings(fn)) {
-      return params.map((p) => p.toString('utf8'));
-    }
-    return original.call(this, fn, params, prefix);
-  };
+async function load(path: string, log: ChaincodeLog | undefined): Promise<ShimChaincode> {
+  const entry = chaincodeEntry(path);
+  const fabric = fabricLibrariesFor(entry.dir);
+  const scope: ChaincodeScope = { log, started: [] };
+  let mod: Record<string, unknown>;
+  try {
+    mod = await chaincodeScope.run(scope, async () => {
+      const m = (await import(pathToFileURL(entry.file).href)) as Record<string, unknown>;
+      // A start deferred by a promise at the top level (after an async setup) still counts.
+      await new Promise((r) => setImmediate(r));
+      return m;
+    });
+  } catch (err) {
+    throw chaincodeThrew(`${entry.file} (${entry.via}) threw while loading`, err, entry.dir, FIX_OWN_CODE);
+  }
+  const started = scope.started!;
+  scope.started = undefined;
+  return started.length > 0 ? (started[0] as ShimChaincode) : fromExports(entry, pickExports(mod), fabric, scope);
 }
 
-/** Load a chaincode module (file, or folder with package.json `main` / index.js). Throws a plain Error. */
-export async function loadChaincode(path: string): Promise<ShimChaincode> {
-  tuneFabricShim();
-  let file = path;
-  let title = 'chaincode';
-  let version = '1.0';
-  if (statSync(path).isDirectory()) {
-    file = require.resolve(path);
-    try {
-      const pkg = require(join(path, 'package.json')) as { name?: string; version?: string };
-      title = pkg.name ?? title;
-      version = pkg.version ?? version;
-    } catch {
-      // A folder without package.json is fine: index.js is used.
-    }
-  }
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const exp = pickExports(mod);
-
+/** The chaincode a module's exports describe (run inside its scope: constructors run here). */
+async function fromExports(entry: ChaincodeEntry, exp: unknown, fabric: FabricLibraries, scope: ChaincodeScope): Promise<ShimChaincode> {
   if (isShimChaincode(exp)) return exp;
-  if (typeof exp === 'function' && isShimChaincode((exp as ContractClass).prototype)) {
-    return new (exp as ContractClass)() as ShimChaincode;
+  if (typeof exp === 'function' && isShimChaincode((exp as AnyClass).prototype)) {
+    try {
+      return chaincodeScope.run(scope, () => new (exp as AnyClass)() as ShimChaincode);
+    } catch (err) {
+      throw chaincodeThrew(`the constructor of ${(exp as AnyClass).name || 'the exported chaincode class'} threw`, err, entry.dir, FIX_OWN_CODE);
+    }
   }
   const contracts = Array.isArray((exp as { contracts?: unknown }).contracts)
-    ? ((exp as { contracts: ContractClass[] }).contracts as ContractClass[])
+    ? ((exp as { contracts: AnyClass[] }).contracts as AnyClass[])
     : typeof exp === 'function'
-      ? [exp as ContractClass]
+      ? [exp as AnyClass]
       : undefined;
-  if (!contracts || contracts.length === 0 || contracts.some((c) => typeof c !== 'function')) {
-    throw new Error('exports neither fabric-contract-api contracts (module.exports.contracts = [...]) nor a fabric-shim chaincode with Init/Invoke');
-  }
-  const { Contract, JSONSerializer } = require('fabric-contract-api') as { Contract: ContractClass; JSONSerializer: unknown };
+  if (!contracts || contracts.length === 0 || contracts.some((c) => typeof c !== 'function')) throw nothingToRun(entry);
   for (const c of contracts) {
-    if (!(c.prototype instanceof Contract)) {
-      throw new Error(`contract ${c.name} does not extend fabric-contract-api's Contract (or comes from another copy of fabric-contract-api)`);
+    if (!(c.prototype instanceof fabric.Contract)) {
+      throw new ChaincodeLoadError(
+        `contract ${c.name} (from ${entry.file}) does not extend the Contract of fabric-contract-api at ${fabric.contractApiDir}, the copy that fabric-shim at ${fabric.shimDir} accepts`,
+        fabric.own
+          ? `install fabric-contract-api and fabric-shim side by side in ${entry.dir} (npm install), so that both use one copy, and extend its Contract`
+          : `add fabric-shim to the dependencies of ${entry.dir}/package.json next to fabric-contract-api (as Fabric's fabric-chaincode-node needs it) and run npm install there`,
+      );
     }
   }
-  let serializers = (exp as { serializers?: { transaction: string; serializers: Record<string, unknown> } }).serializers;
-  if (serializers) serializers.serializers = { jsonSerializer: JSONSerializer, ...serializers.serializers };
-  else serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } };
-  const ChaincodeFromContract = require('fabric-shim/lib/contract-spi/chaincodefromcontract.js') as new (
-    contracts: ContractClass[],
-    serializers: unknown,
-    metadata: unknown,
-    title: string,
-    version: string,
-  ) => ShimChaincode;
-  // It appends its system contract to the array it is given: hand it a copy.
-  return new ChaincodeFromContract([...contracts], serializers, {}, title, version);
+  let serializers = (exp as { serializers?: { transaction?: string; serializers?: Record<string, unknown> } }).serializers;
+  if (serializers && !serializers.transaction) {
+    throw new ChaincodeLoadError(`${entry.file} exports serializers without a 'transaction' property`, "name the serializer for transactions: module.exports.serializers = { transaction: 'name', serializers: { name: Class } }");
+  }
+  if (serializers) serializers.serializers = { ...serializers.serializers, jsonSerializer: fabric.JSONSerializer };
+  else serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: fabric.JSONSerializer } };
+  let metadata: unknown;
+  try {
+    metadata = await fabric.getMetadata(entry.dir);
+  } catch (err) {
+    throw new ChaincodeLoadError(`the contract metadata of ${entry.dir} (META-INF/metadata.json or contract-metadata/metadata.json) does not load: ${(err as Error).message}`, 'fix the metadata file, or remove it to have the contract API introspect the contracts');
+  }
+  try {
+    // It appends its system contract to the array it is given: hand it a copy.
+    return chaincodeScope.run(scope, () => new fabric.ChaincodeFromContract([...contracts], serializers, metadata, entry.pkg.name ?? 'chaincode', entry.pkg.version ?? '1.0') as ShimChaincode);
+  } catch (err) {
+    throw chaincodeThrew(`contract ${contracts.map((c) => c.name).join(', ')} did not start (a constructor threw or the contract API refused it)`, err, entry.dir, FIX_OWN_CODE);
+  }
+}
+
+function nothingToRun(entry: ChaincodeEntry): ChaincodeLoadError {
+  if (entry.kind === 'program') {
+    return new ChaincodeLoadError(
+      `${entry.file} (${entry.via}) neither called shim.start(chaincode) while loading nor exports fabric-contract-api contracts or a fabric-shim chaincode with Init/Invoke`,
+      `make ${entry.file} call require('fabric-shim').start(new Chaincode()) at load, as a peer would start it`,
+    );
+  }
+  return new ChaincodeLoadError(
+    `exports neither fabric-contract-api contracts (module.exports.contracts = [...]) nor a fabric-shim chaincode with Init/Invoke: ${entry.file} (${entry.via})`,
+    entry.kind === 'contracts'
+      ? 'export the contract classes from "main": module.exports.contracts = [MyContract]'
+      : 'export the contracts (module.exports.contracts = [...]) or an Init/Invoke chaincode, or give package.json a scripts.start "node <file>" for a file that calls shim.start(new Chaincode())',
+  );
+}
+
+/** The chaincode with each Init/Invoke run in its scope (its console output goes to its log). */
+function inScope(impl: ShimChaincode, scope: ChaincodeScope): ShimChaincode {
+  return {
+    Init: (stub) => chaincodeScope.run(scope, () => impl.Init(stub)),
+    Invoke: (stub) => chaincodeScope.run(scope, () => impl.Invoke(stub)),
+  };
 }
 
 function pickExports(mod: Record<string, unknown>): unknown {

@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/errors.ts';
 import { loadNetworkFile } from '../../config/network-file.ts';
+import { ChaincodeLogs, chaincodeLogDir, routeChaincodeConsole } from './chaincode-log.ts';
 import { startEmbeddedNetwork } from './network.ts';
 
 /** Messages from this process to its parent. */
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
     if (!process.connected) parentGoneDuringStart();
     process.once('disconnect', parentGoneDuringStart);
   }
-  const net = await startEmbeddedNetwork(cfg);
+  // Chaincode console output goes to a log per chaincode, not into the run's output; say where once.
+  const chaincodeLogs = new ChaincodeLogs(chaincodeLogDir(outDir, detached, cfg.name));
+  routeChaincodeConsole();
+  console.log(`chaincode logs (their console output): ${chaincodeLogs.dir}`);
+  const net = await startEmbeddedNetwork(cfg, { chaincodeLogs });
   const connectionFile = join(outDir, 'connection.json');
   writeFileSync(connectionFile, `${JSON.stringify(net.connection, null, 2)}\n`, { mode: 0o600 });
   process.off('disconnect', parentGoneDuringStart);
@@ -65,7 +70,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as Error;
-  const config = err instanceof ConfigError ? { file: err.file, field: err.field, problem: e.message.split('\n')[0].slice(err.file.length + err.field.length + 4), fix: err.fix } : undefined;
+  // The whole problem, not its first line: a chaincode's load error goes on with its stack frame and log.
+  const config = err instanceof ConfigError ? { file: err.file, field: err.field, problem: e.message.slice(err.file.length + err.field.length + 4, e.message.lastIndexOf('\n  fix: ')), fix: err.fix } : undefined;
   send({ type: 'error', message: e?.message ?? String(err), config });
   console.error(e?.stack ?? String(err));
   // Let the IPC message flush before exiting.

@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protos from '@hyperledger/fabric-protos';
 import { ConfigError } from '../../config/errors.ts';
 import type { EmbeddedNetworkConfig } from '../../config/network-file.ts';
-import { loadChaincode, type ShimChaincode } from './chaincode.ts';
+import { ChaincodeLoadError, loadChaincode, type ShimChaincode } from './chaincode.ts';
+import type { ChaincodeLogs } from './chaincode-log.ts';
 import { ConflictLog } from './conflict-log.ts';
 import type { ChannelView, DeployedChaincode, Peer } from './endorser.ts';
 import { gatewayService, gatewayServiceDefinition } from './gateway.ts';
@@ -240,8 +241,14 @@ export function orgDomain(mspId: string): string {
   return `${mspId.replace(/MSP$/i, '').toLowerCase()}.example.com`;
 }
 
+/** Options of {@link startEmbeddedNetwork}. */
+export interface EmbeddedNetworkOptions {
+  /** Give each chaincode a log file here for its console output (see routeChaincodeConsole). */
+  chaincodeLogs?: ChaincodeLogs;
+}
+
 /** Start the embedded network in this process. Chaincode that does not load throws ConfigError. */
-export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig): Promise<RunningNetwork> {
+export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig, opts: EmbeddedNetworkOptions = {}): Promise<RunningNetwork> {
   const cas = new Map<string, CaMaterial>();
   const identities: ConnectionFile['identities'] = [];
   const peerList: Peer[] = [];
@@ -282,13 +289,13 @@ export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig): Promise<
       let impl = loaded.get(cc.path);
       if (!impl) {
         try {
-          impl = await loadChaincode(cc.path);
+          impl = await loadChaincode(cc.path, { log: opts.chaincodeLogs?.open(cc.name, ch.name) });
         } catch (err) {
           throw new ConfigError(
             cfg.file,
             `channels[${ci}].chaincodes[${j}].path`,
-            `chaincode ${cc.name} at ${cc.path} does not load: ${(err as Error).message.split('\n')[0]}`,
-            'point to a module exporting fabric-contract-api contracts (module.exports.contracts = [...]) or a fabric-shim chaincode with Init/Invoke',
+            `chaincode ${cc.name} at ${cc.path} does not load: ${err instanceof ChaincodeLoadError ? err.message : ((err as Error).stack ?? String(err))}`,
+            err instanceof ChaincodeLoadError ? err.fix : 'point to a module exporting fabric-contract-api contracts (module.exports.contracts = [...]) or a fabric-shim chaincode with Init/Invoke',
           );
         }
         loaded.set(cc.path, impl);
