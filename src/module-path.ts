@@ -6,5 +6,10 @@ import { fileURLToPath } from 'node:url';
  * package. Used for the entry points ledgerbench starts as processes or hands to Vitest.
  */
 export function siblingModule(base: string, name: string): string {
-  return fileURLToPath(new URL(`${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base));
+  return fileURLToPath(new URL(`${name}${runningFromSources(base) ? '.ts' : '.js'}`, base));
+}
+
+/** Whether the module at `base` (an `import.meta.url`) runs from the TypeScript sources, not from dist/. */
+export function runningFromSources(base: string): boolean {
+  return base.endsWith('.ts');
 }

@@ -3,7 +3,9 @@
  * a process on another host. The manager only sees this interface.
  */
 import type { ChildProcess } from 'node:child_process';
-import { siblingModule } from '../module-path.ts';
+import { register as registerTsxRequire } from 'tsx/cjs/api';
+import { register as registerTsxImport } from 'tsx/esm/api';
+import { runningFromSources, siblingModule } from '../module-path.ts';
 import { forkTs } from './fork-ts.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
@@ -26,6 +28,18 @@ export interface WorkerChannel {
 export type WorkerLauncher = (count: number) => Promise<WorkerChannel[]>;
 
 const WORKER_ENTRY = siblingModule(import.meta.url, './worker-main');
+
+/*
+ * The manager imports each workload module once before it starts the workers, to check it. From the
+ * sources that import runs inside Vitest or tsx, which load TypeScript; from the published dist/ it
+ * runs on plain Node (Vitest's test process, or the bin), which refuses `.ts`. Registering tsx's
+ * loader here, as every worker gets it (fork-ts.ts), makes the manager load a workload the way its
+ * workers will, whatever the build.
+ */
+if (!runningFromSources(import.meta.url)) {
+  registerTsxImport();
+  registerTsxRequire();
+}
 
 /** Workers as child processes of this one (Caliper's `clients: { type: local }`). */
 export const localLauncher: WorkerLauncher = async (count) => Array.from({ length: count }, () => childChannel(forkTs(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] })));

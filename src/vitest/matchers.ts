@@ -151,7 +151,7 @@ function hotKeyList(r: RoundResult): string {
     .join(', ');
 }
 
-/** Typed matchers on Vitest's expect (Vitest 4: `Matchers<T>`). */
+/** The matchers' types; `R` is what a matcher returns (`void`, or a Promise under `.resolves`). */
 export interface LedgerbenchMatchers<R = unknown> {
   /** Successful transactions per second above `tps`. */
   toHaveThroughputAbove(tps: number): R;
@@ -170,7 +170,17 @@ export interface LedgerbenchMatchers<R = unknown> {
   toHaveConflictRateBelow(ratio: number): R;
 }
 
-declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- the shape Vitest's own Matchers declaration uses
-  interface Matchers<T = any> extends LedgerbenchMatchers<T> {}
+/*
+ * Typed on Vitest's expect in Vitest 4 and 5 alike. Vitest's own `Matchers` interface cannot be
+ * augmented for both: it is `Matchers<T>` in Vitest 4 and `Matchers<R, T>` in Vitest 5, and every
+ * declaration of an interface must have the same type parameters (TS2428). Both versions build
+ * `expect(x)`'s methods from Chai's Assertion interface, keeping its functions (and promisifying them
+ * under `.resolves`), so the matchers are declared there.
+ */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Chai's types are a global namespace; this merges into it
+  namespace Chai {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging: the members come from LedgerbenchMatchers
+    interface Assertion extends LedgerbenchMatchers<void> {}
+  }
 }
