@@ -2,26 +2,26 @@
  * `ledgerbench agent --zookeeper HOST:PORT [--clients N]`: runs the worker agent of this host until
  * SIGINT/SIGTERM (exit code 0) or until it loses its ZooKeeper session (exit code 1).
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.ts';
 import { runAgent } from '../engine/zookeeper/agent.ts';
+import { AGENT_HELP, helpText, parseCommandArgs } from './usage.ts';
 
 const SOURCE = 'ledgerbench agent';
 
-/** Usage lines of the command, for the CLI's help. */
-export const AGENT_USAGE = `  ledgerbench agent --zookeeper <host:port> [--clients <n>] [--session-timeout <ms>]
-      Run this host's worker agent for benchmarks with \`clients: { type: zookeeper }\`.`;
+const OPTIONS = {
+  zookeeper: { type: 'string', short: 'z' },
+  clients: { type: 'string' },
+  'session-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the agent command with the arguments after `agent`; resolves with the exit code. */
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      zookeeper: { type: 'string', short: 'z' },
-      clients: { type: 'string' },
-      'session-timeout': { type: 'string' },
-    },
-  });
+  const { values } = parseCommandArgs(argv, OPTIONS, AGENT_HELP);
+  if (values.help) {
+    process.stdout.write(helpText(AGENT_HELP));
+    return 0;
+  }
   if (!values.zookeeper) throw new ConfigError(SOURCE, '--zookeeper', 'the ZooKeeper server is missing', 'pass --zookeeper <host:port>, the server named in the benchmark under test.clients.zoo.server');
   const clients = positiveInt(values.clients, '--clients', 'the most workers this host runs at once');
   const sessionTimeoutMs = positiveInt(values['session-timeout'], '--session-timeout', 'the ZooKeeper session timeout in milliseconds (4000 or more)');

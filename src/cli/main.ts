@@ -1,69 +1,39 @@
-/** The `ledgerbench` command. */
-import { parseArgs } from 'node:util';
+/** The `ledgerbench` command: dispatches to `run`, `network up|down` and `agent`, each with its own help. */
 import { ConfigError } from '../config/errors.ts';
-import { networkDown, networkUp } from '../network/index.ts';
-import { AGENT_USAGE, agentCommand } from './agent.ts';
-import { runBenchmark } from './run.ts';
+import { toolVersion } from '../version.ts';
+import { agentCommand } from './agent.ts';
+import { networkCommand } from './network.ts';
+import { runCommand } from './run.ts';
+import { AGENT_HELP, helpText, MAIN_HELP, NETWORK_HELP, RUN_HELP, UsageError } from './usage.ts';
 
-const USAGE = `Usage:
-  ledgerbench run --config <benchmark.yaml> --network <network.yaml> [--results <dir>]
-      Run a Caliper benchmark file (unchanged) against a network file.
-  ledgerbench network up <network.yaml> [--state <dir>]
-      Start a network (the embedded Fabric network) in the background.
-  ledgerbench network down [--state <dir>]
-      Stop it again.
-${AGENT_USAGE}
-  ledgerbench --help`;
-
-const STATE_DIR = '.ledgerbench';
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        network: { type: 'string', short: 'n' },
-        results: { type: 'string', default: 'ledgerbench-results' },
-        state: { type: 'string', default: STATE_DIR },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    // An unknown or malformed option is a usage mistake: usage text and exit code 2, not a stack trace.
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
+const COMMANDS = { run: RUN_HELP, network: NETWORK_HELP, agent: AGENT_HELP };
 
 async function main(argv: string[]): Promise<number> {
-  // The agent has options of its own, which the strict parser below would refuse.
-  if (argv[0] === 'agent') return agentCommand(argv.slice(1));
-  const { values, positionals } = parse(argv);
-  const [command, sub, file] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    process.stdout.write(helpText(MAIN_HELP));
+    return 2;
   }
-  if (command === 'run') {
-    if (!values.config || !values.network) throw new UsageError('run needs --config <benchmark.yaml> and --network <network.yaml>');
-    return runBenchmark({ config: values.config, network: values.network, resultsDir: values.results as string });
-  }
-  if (command === 'network' && sub === 'up') {
-    if (!file) throw new UsageError('network up needs the network file');
-    const { connectionFile, pid } = await networkUp(file, values.state as string);
-    process.stdout.write(`network up (pid ${pid}); connection file ${connectionFile}\n`);
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(helpText(MAIN_HELP));
     return 0;
   }
-  if (command === 'network' && sub === 'down') {
-    const stopped = await networkDown(values.state as string);
-    process.stdout.write(stopped ? 'network down\n' : 'no network was running\n');
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${toolVersion()}\n`);
     return 0;
   }
-  throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  // `ledgerbench help run` reads as naturally as `ledgerbench run --help`.
+  if (command === 'help') {
+    const help = COMMANDS[rest[0] as keyof typeof COMMANDS];
+    if (rest[0] !== undefined && !help) throw new UsageError(`no help for unknown command ${rest[0]}`, MAIN_HELP);
+    process.stdout.write(helpText(help ?? MAIN_HELP));
+    return 0;
+  }
+  if (command === 'run') return runCommand(rest);
+  if (command === 'network') return networkCommand(rest);
+  if (command === 'agent') return agentCommand(rest);
+  throw new UsageError(`unknown command: ${command}`, MAIN_HELP);
 }
-
-class UsageError extends Error {}
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -71,7 +41,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`ledgerbench: configuration error\n${err.message}\n`);
-    else if (err instanceof UsageError) process.stderr.write(`ledgerbench: ${err.message}\n\n${USAGE}\n`);
+    else if (err instanceof UsageError) process.stderr.write(`ledgerbench: ${err.message}\n\n${helpText(err.help)}`);
     else process.stderr.write(`ledgerbench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
   },

@@ -171,6 +171,113 @@ describe.concurrent('ledgerbench with bad input', () => {
   });
 });
 
+describe('ledgerbench run keeps what ran and says what it did', () => {
+  test('a round that cannot start after one that finished: the finished round is written, the error printed once, exit non-zero', async () => {
+    const results = join(tmp, 'later-failure');
+    const file = benchmarkFile(
+      'later-failure.yaml',
+      `test:
+  name: later-failure
+  rounds:
+    - label: first
+      txNumber: 20
+      rateControl: { type: fixed-rate, opts: { tps: 100 } }
+      workload: { module: ${SEEDS}/benchmark/simple/query.js }
+    - label: second
+      txNumber: 20
+      rateControl: { type: fixed-rate, opts: { tps: 100 } }
+      workload: { module: ${join(REPO, 'fixtures/workloads/no-run.ts')} }
+`,
+    );
+    const run = await ledgerbenchCli(['run', '--config', file, '--network', NOOP, '--results', results]).finished;
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).not.toMatch(OUR_STACK);
+    expect(run.stderr).toMatch(/round 1 'second' did not start; writing the 1 round\(s\) that ran/);
+    // The cause, once, naming the workload file.
+    expect(run.stderr.match(/no-run\.ts/g)).toHaveLength(1);
+    const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
+    expect(json.rounds.map((r: { label: string; succeeded: number }) => [r.label, r.succeeded])).toEqual([['first', 20]]);
+    expect(run.stdout).toMatch(/^results \S+results\.json$/m);
+  });
+
+  test('unknown fields stop the run before anything starts; Caliper 0.4 fields without effect are one warning line each', async () => {
+    const typo = benchmarkFile('typo.yaml', seedWithAbsoluteCallbacks('simple-config.yaml', (t) => t.replace('  description: This', '  descriptoin: This')));
+    const refused = await ledgerbenchCli(['run', '--config', typo, '--network', NOOP, '--results', join(tmp, 'never')]).finished;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${typo}: test.descriptoin: is not a field of test (line 5)`);
+    expect(refused.stderr).toMatch(/fix: rename it to `description`/);
+    expect(existsSync(join(tmp, 'never'))).toBe(false);
+
+    const results = join(tmp, 'caliper-04');
+    const file = benchmarkFile(
+      'caliper-04.yaml',
+      `args: &args
+  money: 10
+test:
+  name: v04
+  workers: { type: local, number: 2 }
+  rounds:
+    - label: open
+      chaincodeID: simple
+      txNumber: 20
+      rateControl: { type: fixed-load, opts: { transactionLoad: 1 } }
+      workload:
+        module: ${SEEDS}/benchmark/simple/open.js
+        arguments:
+          <<: *args
+observer: { type: local, interval: 1 }
+monitors:
+  transaction: [{ module: logging }]
+  resource:
+    - module: process
+      options: { interval: 1, processes: [{ command: node, arguments: worker-main, multiOutput: avg }] }
+`,
+    );
+    const run = await ledgerbenchCli(['run', '--config', file, '--network', NOOP, '--results', results]).finished;
+    expect(run.stderr).not.toMatch(OUR_STACK);
+    expect(run.code).toBe(0);
+    const warnings = run.stderr.split('\n').filter((l) => l.startsWith('[ledgerbench] warning: '));
+    expect(warnings.map((w) => w.slice(`[ledgerbench] warning: ${file}: `.length).split(':')[0]).sort()).toEqual([
+      'monitors.transaction',
+      'observer',
+      'test.rounds[0].chaincodeID',
+      'test.rounds[0].rateControl.opts.transactionLoad',
+    ]);
+    const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
+    expect(json.rounds[0]).toMatchObject({ label: 'open', workers: 2, succeeded: 20, failed: 0 });
+    // The resource monitor of the monitors block ran: its process rows are in the round.
+    expect(json.rounds[0].resources.some((r: { name: string }) => /worker-main/.test(r.name))).toBe(true);
+  });
+
+  test('the round line counts the workers ZooKeeper sizing gives (2 agents x clientsPerHost 1), not the file\'s 1', async () => {
+    const zk = await startZooKeeper();
+    const agents: AgentProcess[] = [];
+    try {
+      for (let i = 0; i < 2; i++) agents.push(await startAgentProcess(zk.server, ['--clients', '1']));
+      const file = benchmarkFile(
+        'zk-sized.yaml',
+        `test:
+  name: sized
+  clients: { type: zookeeper, zoo: { server: ${zk.server}, clientsPerHost: 1 } }
+  rounds:
+    - label: sized
+      txNumber: 20
+      rateControl: { type: fixed-rate, opts: { tps: 50 } }
+      callback: ${SEEDS}/benchmark/simple/query.js
+`,
+      );
+      const run = await ledgerbenchCli(['run', '--config', file, '--network', NOOP, '--results', join(tmp, 'zk-sized')], { timeoutMs: 90_000 }).finished;
+      expect(run.stderr).not.toMatch(OUR_STACK);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain("round 0 'sized': 20 tx, fixed-rate, 2 worker(s)");
+      expect(run.stderr).not.toContain('1 worker(s)');
+    } finally {
+      for (const a of agents) await stopAgentProcess(a);
+      await zk.stop();
+    }
+  });
+});
+
 describe('interrupting ledgerbench run', () => {
   /**
    * Starts a long round, waits until it is sending, interrupts it (`group`: the whole process group,
@@ -235,9 +342,12 @@ describe('interrupting ledgerbench run', () => {
     cli.proc.kill('SIGINT');
     const run = await cli.finished;
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/interrupted before round 0 'long' started/);
+    // The engine reports a round cancelled before it started as aborted, with nothing measured; the
+    // CLI writes it like any other so the run's record says what happened.
+    expect(run.stdout).toMatch(/Aborted: round cancelled: interrupted/);
     expect(run.stderr).not.toMatch(OUR_STACK);
-    expect(existsSync(results)).toBe(false);
+    const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
+    expect(json.rounds).toMatchObject([{ label: 'long', succeeded: 0, failed: 0, aborted: { reason: 'round cancelled: interrupted' } }]);
     expect(stillRunning(workers, 'worker-main.ts')).toEqual([]);
   });
 });
