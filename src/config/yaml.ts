@@ -40,14 +40,7 @@ export function readYamlDocument(file: string): YamlDocument {
   } catch (err) {
     throw new ConfigError(file, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the path; relative paths resolve against the current folder');
   }
-  let data: unknown;
-  try {
-    data = load(text, { filename: file, schema: SCHEMA });
-  } catch (err) {
-    const e = err as { mark?: { line: number; column: number }; reason?: string; message: string };
-    const where = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '(syntax)';
-    throw new ConfigError(file, where, `YAML syntax error: ${e.reason ?? e.message}`, 'fix the YAML at that position (indentation and `key: value` pairs are the usual culprits)');
-  }
+  const data = parseYaml(text, file);
   let layout: Layout | undefined;
   // Only errors and anchors need the layout: the second pass over the text runs when one is asked for.
   const get = () => (layout ??= layoutOf(text, file));
@@ -58,6 +51,20 @@ export function readYamlDocument(file: string): YamlDocument {
 interface Layout {
   lines: Map<string, number>;
   anchored: Set<string>;
+}
+
+/**
+ * Parses YAML text read elsewhere (a network file, a connection profile) the way every ledgerbench
+ * YAML is read: merge keys expanded, a syntax error as a ConfigError naming `file`, line and column.
+ */
+export function parseYaml(text: string, file: string): unknown {
+  try {
+    return load(text, { filename: file, schema: SCHEMA });
+  } catch (err) {
+    const e = err as { mark?: { line: number; column: number }; reason?: string; message: string };
+    const where = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '(syntax)';
+    throw new ConfigError(file, where, `YAML syntax error: ${e.reason ?? e.message}`, 'fix the YAML at that position (indentation and `key: value` pairs are the usual culprits)');
+  }
 }
 
 /** One open mapping or sequence while walking the parser's events. */

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { loadCaliperBenchmark } from '../../src/config/caliper-benchmark.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { closestName } from '../../src/config/fields.ts';
-import { readYamlFile } from '../../src/config/yaml.ts';
+import { parseYaml, readYamlFile } from '../../src/config/yaml.ts';
 import { planMonitors } from '../../src/monitors/config.ts';
 
 const module = resolve('fixtures/seed-configs/benchmark/simple/open.js');
@@ -227,4 +227,6 @@ test('merge keys are expanded in any YAML read through src/config/yaml.ts (netwo
   const file = write(`peer: &peer\n  grpcOptions: { ssl-target-name-override: peer0 }\npeers:\n  peer0.org1.example.com:\n    <<: *peer\n    url: grpcs://localhost:7051\n`);
   expect(readYamlFile(file)).toMatchObject({ peers: { 'peer0.org1.example.com': { grpcOptions: { 'ssl-target-name-override': 'peer0' }, url: 'grpcs://localhost:7051' } } });
   expect(JSON.stringify(readYamlFile(file))).not.toContain('<<');
+  expect(parseYaml('a: &a { x: 1 }\nb: { <<: *a, y: 2 }\n', 'profile.yaml')).toEqual({ a: { x: 1 }, b: { x: 1, y: 2 } });
+  expect(() => parseYaml('a: [1\n', 'profile.yaml')).toThrow(/^profile\.yaml: line \d+, column \d+: YAML syntax error/);
 });
