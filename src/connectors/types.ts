@@ -63,6 +63,11 @@ export interface NetworkRef {
   /** Connector options inline (e.g. the delay connector's distribution). */
   options?: Record<string, unknown>;
   /**
+   * Caliper's workspace, where relative paths in Caliper network configs are looked for: fixed when the
+   * network is opened, so that every worker resolves them alike whatever its current folder.
+   */
+  workspace?: string;
+  /**
    * HTTP base URL of the network's operations endpoint (`/metrics`, and for the embedded network
    * `/ledgerbench/conflicts`), when it has one.
    */

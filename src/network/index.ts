@@ -7,11 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
 import { siblingModule } from '../module-path.ts';
 import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-file.ts';
+import { caliperWorkspace, loadFabricNetwork } from '../connectors/fabric-gateway/profile.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import { startFabricNetwork } from './fabric/network.ts';
 import type { NetworkHandle } from './types.ts';
@@ -84,8 +85,9 @@ export async function networkUp(file: string, stateDir: string): Promise<{ conne
     throw new ConfigError(cfg.file, 'type', '`ledgerbench network up` does not keep a fabric network up yet', 'let the Vitest plugin or `ledgerbench run` bring it up for the run');
   }
   if (cfg.type === 'profile') {
-    if (cfg.commands.start) await runCommand(cfg.commands.start, dirname(cfg.file), 'caliper.command.start', cfg.file);
-    writeFileSync(statePath, JSON.stringify({ pid: 0, connectionFile: cfg.file, networkFile: cfg.file }), { mode: 0o600 });
+    const workspace = await checkProfile(cfg);
+    if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
+    writeFileSync(statePath, JSON.stringify({ pid: 0, connectionFile: cfg.file, networkFile: cfg.file, workspace }), { mode: 0o600 });
     return { connectionFile: cfg.file, pid: 0 };
   }
   const logFd = openSync(join(stateDir, 'network.log'), 'a', 0o600);
@@ -117,7 +119,7 @@ export async function networkDown(stateDir: string): Promise<boolean> {
   if (!state) return false;
   if (state.pid === 0) {
     const cfg = existsSync(state.networkFile) ? loadNetworkFile(state.networkFile) : undefined;
-    if (cfg?.type === 'profile' && cfg.commands.end) await runCommand(cfg.commands.end, dirname(cfg.file), 'caliper.command.end', cfg.file);
+    if (cfg?.type === 'profile' && cfg.commands.end) await runCommand(cfg.commands.end, state.workspace ?? caliperWorkspace(), 'caliper.command.end', cfg.file);
   } else if (alive(state.pid)) {
     process.kill(state.pid, 'SIGTERM');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
@@ -133,6 +135,8 @@ interface UpState {
   pid: number;
   connectionFile: string;
   networkFile: string;
+  /** Where a profile's Caliper commands run (Caliper's workspace when it came up). */
+  workspace?: string;
 }
 
 function readState(path: string): UpState | undefined {
@@ -225,16 +229,30 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Checks everything the connector will need from a connection profile (files found and parsed: keys,
+ * certificates, TLS CAs, connection profiles; channel and contract names) before anything starts, so
+ * that a bad profile fails here, once, rather than in every worker after the round has begun, and
+ * before Caliper's start command has brought anything up. Resolves with the workspace its relative
+ * paths were resolved against, which is also where Caliper runs its commands.
+ */
+async function checkProfile(cfg: ProfileNetworkConfig): Promise<string> {
+  const workspace = caliperWorkspace();
+  await loadFabricNetwork(cfg.file, { workspace });
+  return workspace;
+}
+
 async function startProfile(cfg: ProfileNetworkConfig): Promise<NetworkHandle> {
-  const cwd = dirname(resolve(cfg.file));
-  if (cfg.commands.start) await runCommand(cfg.commands.start, cwd, 'caliper.command.start', cfg.file);
+  // Caliper runs its commands in the workspace (`cd <workspace>; <command>`).
+  const workspace = await checkProfile(cfg);
+  if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
   let stopped: Promise<void> | undefined;
   return {
-    ref: { connector: 'fabric-gateway', file: cfg.file },
+    ref: { connector: 'fabric-gateway', file: cfg.file, workspace },
     pids: [],
     metricsUrls: [],
     stop: () => {
-      stopped ??= cfg.commands.end ? runCommand(cfg.commands.end, cwd, 'caliper.command.end', cfg.file) : Promise.resolve();
+      stopped ??= cfg.commands.end ? runCommand(cfg.commands.end, workspace, 'caliper.command.end', cfg.file) : Promise.resolve();
       return stopped;
     },
   };

@@ -1,7 +1,7 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill first.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -385,7 +385,6 @@ describe('Caliper fabric-ccp profile', () => {
   });
 
   test('the seed config shape itself (paths that do not exist here) fails on the key path', async () => {
-    const { readFile } = await import('node:fs/promises');
     const seed = await readFile('/work/shared/seed-configs/fabric-ccp-2org2peer3orderer.yaml', 'utf8');
     await expectConfigError(await writeFileIn(seed), 'clients.client0.org1.example.com.client.clientSignedCert.path');
   });
@@ -437,6 +436,106 @@ ${identities}
     await expectConfigError(await caliperV2({ key: 'crypto/none_sk' }), 'organizations[0].identities.certificates[0].clientPrivateKey.path');
     await expectConfigError(await caliperV2({ profile: join(dir, 'no-profile.yaml') }), 'organizations[0].connectionProfile.path');
     await expectConfigError(await caliperV2({ wallet: true }), 'organizations[0].identities.wallet');
+  });
+
+  test('channel and contract names that Fabric would refuse are errors when the file is read', async () => {
+    const text = await readFile(await caliperV2(), 'utf8');
+    await expectConfigError(await writeFileIn(text.replace('channelName: mychannel', 'channelName: MyChannel')), 'channels[0].channelName');
+    await expectConfigError(await writeFileIn(text.replace('id: basic', 'id: "basic contract"')), 'channels[0].contracts[0].id');
+    await expectConfigError(await writeFileIn(caliperProfile().replace('id: waetcc', 'id: wae/tcc')), 'channels.mychannel.chaincodes[1]');
+    await expectConfigError(await writeFileIn(testNetworkProfile(ledgerbenchSection.replace('channel: mychannel', 'channel: my_channel'))), 'ledgerbench.channel');
+  });
+});
+
+describe("relative paths: Caliper's workspace for Caliper shapes, the file's folder for ledgerbench sections", () => {
+  // The workspace is `dir` (crypto/ holds user1, as in beforeAll); the files sit in dir/networks,
+  // whose own crypto/ holds user2 under the same relative names.
+  let networks: string;
+  beforeAll(async () => {
+    networks = join(dir, 'networks');
+    const msp = join(networks, 'crypto', 'org1', 'msp');
+    await mkdir(join(msp, 'keystore'), { recursive: true });
+    await mkdir(join(msp, 'signcerts'), { recursive: true });
+    await writeFile(join(msp, 'keystore', 'abc123_sk'), user2.keyPem);
+    await writeFile(join(msp, 'signcerts', 'User1@org1.example.com-cert.pem'), user2.certPem);
+  });
+  const inNetworks = async (name: string, content: string) => {
+    const p = join(networks, name);
+    await writeFile(p, content);
+    return p;
+  };
+
+  test('a fabric-ccp profile resolves against the workspace first, a ledgerbench: section against its folder first', async () => {
+    const ccp = await loadFabricNetwork(await inNetworks('ccp.yaml', caliperProfile()), { workspace: dir });
+    expect(ccp.identities[0].certPem).toBe(user1.certPem);
+    // crypto/org2 exists only in the workspace: found there for the ledgerbench section as well.
+    const own = await loadFabricNetwork(await inNetworks('own.yaml', testNetworkProfile(ledgerbenchSection)), { workspace: dir });
+    expect(own.identities[0].certPem).toBe(user2.certPem);
+    const cp = await loadFabricNetwork(
+      await inNetworks('own-org2.yaml', testNetworkProfile(ledgerbenchSection.replace('crypto/org1/msp/signcerts', 'crypto/org2/cert.pem').replace('crypto/org1/msp/keystore', 'crypto/org2/key.pem'))),
+      { workspace: dir },
+    );
+    expect(cp.identities[0].certPem).toBe(user2.certPem);
+  });
+
+  test("a fabric-ccp profile whose paths are relative to its own folder still loads (the folder is the fallback)", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'lb-fgw-ws-'));
+    try {
+      const net = await loadFabricNetwork(await inNetworks('ccp-own.yaml', caliperProfile().replaceAll('crypto/org2/', '../crypto/org2/')), { workspace: elsewhere });
+      expect(net.identities.map((i) => i.certPem)).toEqual([user2.certPem, user2.certPem]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('a Caliper 0.4+ network config finds its connection profile and identities in the workspace', async () => {
+    const profile = await inNetworks('cp.yaml', testNetworkProfile());
+    const v2 = `name: Caliper test
+version: "2.0.0"
+caliper:
+  blockchain: fabric
+channels:
+  - channelName: mychannel
+    contracts: [{ id: basic }]
+organizations:
+  - mspid: Org1MSP
+    identities:
+      certificates:
+        - name: User1
+          clientPrivateKey: { path: crypto/org1/msp/keystore/abc123_sk }
+          clientSignedCert: { path: crypto/org1/msp/signcerts/User1@org1.example.com-cert.pem }
+    connectionProfile:
+      path: networks/${profile.split('/').at(-1)}
+`;
+    const net = await loadFabricNetwork(await inNetworks('v2.yaml', v2), { workspace: dir });
+    expect(net.identities[0].certPem).toBe(user1.certPem);
+    expect(net.peers.map((p) => p.name)).toEqual(['peer0.org1.example.com']);
+  });
+
+  test('the workspace defaults to $CALIPER_WORKSPACE (then the current folder)', async () => {
+    const file = await inNetworks('ccp-env.yaml', caliperProfile().replaceAll('crypto/org2/', '../crypto/org2/'));
+    const saved = process.env.CALIPER_WORKSPACE;
+    try {
+      process.env.CALIPER_WORKSPACE = dir;
+      expect((await loadFabricNetwork(file)).identities[0].certPem).toBe(user1.certPem);
+      delete process.env.CALIPER_WORKSPACE;
+      // The tests run in the repository, which has no crypto/: the file's own folder is used.
+      expect((await loadFabricNetwork(file)).identities[0].certPem).toBe(user2.certPem);
+    } finally {
+      if (saved === undefined) delete process.env.CALIPER_WORKSPACE;
+      else process.env.CALIPER_WORKSPACE = saved;
+    }
+  });
+
+  test('a path in neither folder: the error names both folders and the order', async () => {
+    const file = await inNetworks('ccp-missing.yaml', caliperProfile({ key: 'crypto/missing_sk' }));
+    const err = await loadFabricNetwork(file, { workspace: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const ce = err as ConfigError;
+    expect(ce.field).toBe('clients.client0.org1.example.com.client.clientPrivateKey.path');
+    expect(ce.message).toContain(`the workspace (${join(dir, 'crypto/missing_sk')})`);
+    expect(ce.message).toContain(`the network file's folder (${join(networks, 'crypto/missing_sk')})`);
+    expect(ce.fix).toMatch(/looked for in the workspace, then in the network file's folder/);
   });
 });
 

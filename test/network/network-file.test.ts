@@ -1,10 +1,11 @@
 /** The network file: defaults, the policy language, and errors that name file, field and fix. */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadNetworkFile, parseSignaturePolicy } from '../../src/config/network-file.ts';
+import { createCa } from '../../src/network/embedded/identities.ts';
 import { networkDown, networkUp, startNetwork } from '../../src/network/index.ts';
 import { chaincodePath, readConnection, removeTempDirs, tempDir, writeNetworkFile } from './helpers.ts';
 
@@ -105,18 +106,99 @@ describe('network file', () => {
     expect((err as ConfigError).message).toMatch(/does not load: exports neither/);
   });
 
-  test('a connection profile starts nothing but runs caliper.command.start and, on stop, end', async () => {
-    const dir = tempDir('lb-nettest-profile-');
-    const file = writeNetworkFile('name: Fabric\ncaliper:\n  command:\n    start: touch started\n    end: touch ended\n', dir);
-    const handle = await startNetwork(file);
-    expect(handle.ref).toEqual({ connector: 'fabric-gateway', file });
+  /**
+   * Caliper's fabric-ccp shape (as the seed's file) in <workspace>/networks, its client's certificate
+   * and key under <workspace>/crypto, named relative to the workspace as Caliper's own configs do.
+   */
+  async function caliperWorkspace(opts: { start: string; end?: string; keyPath?: string }): Promise<{ ws: string; file: string }> {
+    const ws = tempDir('lb-nettest-ws-');
+    const user = await createCa('User1@org1.example.com', 'org1.example.com');
+    mkdirSync(join(ws, 'crypto'), { recursive: true });
+    mkdirSync(join(ws, 'networks'));
+    writeFileSync(join(ws, 'crypto', 'user.pem'), user.certPem);
+    writeFileSync(join(ws, 'crypto', 'user_sk'), user.keyPem, { mode: 0o600 });
+    const file = join(ws, 'networks', 'fabric-ccp.yaml');
+    writeFileSync(
+      file,
+      `name: Fabric
+version: "1.0"
+caliper:
+  blockchain: fabric-ccp
+  command:
+    start: ${opts.start}
+${opts.end ? `    end: ${opts.end}\n` : ''}clients:
+  client0.org1.example.com:
+    client:
+      organization: Org1
+      clientPrivateKey: { path: ${opts.keyPath ?? 'crypto/user_sk'} }
+      clientSignedCert: { path: crypto/user.pem }
+channels:
+  mychannel:
+    chaincodes: [{ id: simple, version: v0 }]
+organizations:
+  Org1:
+    mspid: Org1MSP
+    peers: [peer0.org1.example.com]
+peers:
+  peer0.org1.example.com:
+    url: grpc://localhost:7051
+`,
+    );
+    return { ws, file };
+  }
+
+  /** Runs `fn` with Caliper's workspace setting ($CALIPER_WORKSPACE) set to `ws`. */
+  async function inWorkspace<T>(ws: string, fn: () => Promise<T>): Promise<T> {
+    const saved = process.env.CALIPER_WORKSPACE;
+    process.env.CALIPER_WORKSPACE = ws;
+    try {
+      return await fn();
+    } finally {
+      if (saved === undefined) delete process.env.CALIPER_WORKSPACE;
+      else process.env.CALIPER_WORKSPACE = saved;
+    }
+  }
+
+  test("a connection profile starts nothing but runs caliper.command.start and, on stop, end, in Caliper's workspace", async () => {
+    const { ws, file } = await caliperWorkspace({ start: 'touch started', end: 'touch ended' });
+    const handle = await inWorkspace(ws, () => startNetwork(file));
+    expect(handle.ref).toEqual({ connector: 'fabric-gateway', file, workspace: ws });
     expect(handle.pids).toEqual([]);
-    expect(existsSync(join(dir, 'started'))).toBe(true);
-    expect(existsSync(join(dir, 'ended'))).toBe(false);
+    // Caliper runs its commands as `cd <workspace>; <command>`.
+    expect(existsSync(join(ws, 'started'))).toBe(true);
+    expect(existsSync(join(ws, 'networks', 'started'))).toBe(false);
+    expect(existsSync(join(ws, 'ended'))).toBe(false);
     await handle.stop();
-    expect(existsSync(join(dir, 'ended'))).toBe(true);
-    const failing = writeNetworkFile('caliper:\n  command:\n    start: exit 3\n');
-    await expect(startNetwork(failing)).rejects.toThrow(/caliper.command.start: "exit 3" exited with code 3/);
+    expect(existsSync(join(ws, 'ended'))).toBe(true);
+    const failing = await caliperWorkspace({ start: 'exit 3' });
+    await expect(inWorkspace(failing.ws, () => startNetwork(failing.file))).rejects.toThrow(/caliper.command.start: "exit 3" exited with code 3/);
+  });
+
+  test('a missing key fails when the network is opened, before caliper.command.start runs, naming the folders tried once', async () => {
+    const { ws, file } = await caliperWorkspace({ start: 'touch started', keyPath: 'crypto/missing_sk' });
+    for (const open of [() => startNetwork(file), () => networkUp(file, join(ws, 'state'))]) {
+      const err = await inWorkspace(ws, open).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      const ce = err as ConfigError;
+      expect(ce.field).toBe('clients.client0.org1.example.com.client.clientPrivateKey.path');
+      expect(ce.message).toContain(join(ws, 'crypto', 'missing_sk'));
+      expect(ce.message).toContain(join(ws, 'networks', 'crypto', 'missing_sk'));
+      // File, field and fix once each.
+      expect(ce.message.split(ce.field).length).toBe(2);
+      expect(ce.message.split('fix:').length).toBe(2);
+      expect(existsSync(join(ws, 'started'))).toBe(false);
+      expect(existsSync(join(ws, 'state', 'network.json'))).toBe(false);
+    }
+  });
+
+  test("the seed's fabric-ccp file fails on its first missing certificate before its start command (sleep 2s) runs", async () => {
+    const seed = resolve(import.meta.dirname, '../../fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml');
+    const t0 = performance.now();
+    const err = await startNetwork(seed).catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('clients.client0.org1.example.com.client.clientSignedCert.path');
+    expect((err as ConfigError).message).toMatch(/not in the workspace \(.*\) nor in the network file's folder/);
   });
 
   test('the network process exits when the process that started it dies', async () => {

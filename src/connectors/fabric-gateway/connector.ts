@@ -149,7 +149,7 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
     );
   }
   const options = parseGatewayOptions(file, ctx.network.options);
-  const net = await loadFabricNetwork(file);
+  const net = await loadFabricNetwork(file, { workspace: ctx.network.workspace });
   const { identity, peer } = selectWorkerTarget(net, ctx.workerIndex);
   let signing: ReturnType<typeof newSigner>;
   try {

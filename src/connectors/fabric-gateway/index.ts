@@ -15,7 +15,9 @@ export {
   type FabricIdentityConfig,
   type FabricNetworkConfig,
   type FabricPeerConfig,
+  caliperWorkspace,
   loadFabricNetwork,
+  type LoadFabricNetworkOptions,
   type RedactedFabricNetwork,
 } from './profile.ts';
 export { newNodeCryptoSigner, newSigner, type SignerKind, type SigningSetup } from './signer.ts';

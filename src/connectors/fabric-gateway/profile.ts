@@ -15,8 +15,9 @@
  * material, so the parsed config can be logged by mistake without leaking anything.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { ConfigError } from '../../config/errors.ts';
 
@@ -82,14 +83,37 @@ export interface FabricNetworkConfig {
 
 type Obj = Record<string, unknown>;
 
+/** Options of {@link loadFabricNetwork}. */
+export interface LoadFabricNetworkOptions {
+  /** Caliper's workspace, for relative paths in Caliper-shaped files; default {@link caliperWorkspace}(). */
+  workspace?: string;
+}
+
+/**
+ * Caliper's workspace: `$CALIPER_WORKSPACE` (Caliper's `caliper-workspace` setting as an environment
+ * variable) resolved against the current folder, or the current folder, i.e. where `ledgerbench run`
+ * or Vitest was started.
+ */
+export function caliperWorkspace(): string {
+  return resolve(process.env.CALIPER_WORKSPACE ?? '.');
+}
+
 /**
  * Loads and validates a ledgerbench connection file or a Fabric connection profile.
  *
- * @param file Path of the file; relative paths inside it resolve against its folder.
- * @throws ConfigError naming the file, the field and the fix for anything unusable.
+ * Relative paths inside it are looked for in two folders. Caliper's shapes (a fabric-ccp profile with
+ * `clients:`, a 0.4+ network configuration and the connection profiles it names) put them where
+ * Caliper does, in the workspace, and then in the file's folder; a profile with a `ledgerbench:`
+ * section puts them in the file's folder first, then in the workspace. So a Caliper file works
+ * unchanged from the folder Caliper ran in, and files written for ledgerbench keep working.
+ *
+ * @param file Path of the file.
+ * @throws ConfigError naming the file, the field and the fix for anything unusable; a path that is in
+ *   neither folder names both.
  */
-export async function loadFabricNetwork(file: string): Promise<FabricNetworkConfig> {
+export async function loadFabricNetwork(file: string, options: LoadFabricNetworkOptions = {}): Promise<FabricNetworkConfig> {
   const path = resolve(file);
+  const workspace = resolve(options.workspace ?? caliperWorkspace());
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -111,8 +135,11 @@ export async function loadFabricNetwork(file: string): Promise<FabricNetworkConf
       'start it with startNetwork() (or `ledgerbench network up`) and give the connector the connection file it writes',
     );
   }
-  if (Array.isArray(doc.organizations)) return parseCaliperNetworkConfig(path, doc);
-  if (isObj(doc.peers) || isObj(doc.organizations)) return parseConnectionProfile(path, doc);
+  if (Array.isArray(doc.organizations)) return parseCaliperNetworkConfig(path, doc, workspace);
+  if (isObj(doc.peers) || isObj(doc.organizations)) {
+    const order = isObj(doc.ledgerbench) ? 'file folder first' : 'workspace first';
+    return parseConnectionProfile(path, doc, searchPath(path, workspace, order));
+  }
   throw new ConfigError(
     path,
     '(file)',
@@ -198,8 +225,7 @@ function parseConnectionFile(path: string, doc: Obj): FabricNetworkConfig {
 // ---------------------------------------------------------------------------------------------------
 // 2. Fabric connection profiles (test-network and Caliper fabric-ccp)
 
-async function parseConnectionProfile(path: string, doc: Obj): Promise<FabricNetworkConfig> {
-  const base = dirname(path);
+async function parseConnectionProfile(path: string, doc: Obj, search: SearchPath): Promise<FabricNetworkConfig> {
   if (doc['mutual-tls'] === true) {
     throw new ConfigError(
       path,
@@ -209,7 +235,7 @@ async function parseConnectionProfile(path: string, doc: Obj): Promise<FabricNet
     );
   }
   const orgs = isObj(doc.organizations) ? doc.organizations : {};
-  const peers = await profilePeers(path, doc);
+  const peers = await profilePeers(path, doc, search);
   const section = isObj(doc.ledgerbench) ? doc.ledgerbench : undefined;
   const channelDefs = isObj(doc.channels) ? doc.channels : {};
   const channel = (section && optString(path, section, 'channel', 'ledgerbench')) ?? Object.keys(channelDefs)[0];
@@ -222,10 +248,12 @@ async function parseConnectionProfile(path: string, doc: Obj): Promise<FabricNet
     );
   }
   const channels = [channel, ...Object.keys(channelDefs).filter((c) => c !== channel)];
+  checkChannelName(path, section?.channel !== undefined ? 'ledgerbench.channel' : `channels.${channel}`, channel);
+  for (const c of channels) checkChannelName(path, `channels.${c}`, c);
 
   const identities = section?.identities !== undefined
-    ? await ledgerbenchIdentities(path, base, section)
-    : await caliperClientIdentities(path, base, doc, orgs);
+    ? await ledgerbenchIdentities(path, search, section)
+    : await caliperClientIdentities(path, search, doc, orgs);
   if (identities.length === 0) {
     throw new ConfigError(
       path,
@@ -242,7 +270,7 @@ async function parseConnectionProfile(path: string, doc: Obj): Promise<FabricNet
     channels,
     peers,
     identities,
-    chaincodes: profileChaincodes(channelDefs),
+    chaincodes: profileChaincodes(path, channelDefs),
   });
 }
 
@@ -250,8 +278,7 @@ async function parseConnectionProfile(path: string, doc: Obj): Promise<FabricNet
  * The peers of a connection profile, each with the MSP id of the organization that lists it
  * (organizations.<Org>.peers).
  */
-async function profilePeers(path: string, doc: Obj): Promise<FabricPeerConfig[]> {
-  const base = dirname(path);
+async function profilePeers(path: string, doc: Obj, search: SearchPath): Promise<FabricPeerConfig[]> {
   const orgs = isObj(doc.organizations) ? doc.organizations : {};
   const peerDefs = doc.peers;
   if (!isObj(peerDefs) || Object.keys(peerDefs).length === 0) {
@@ -285,7 +312,7 @@ async function profilePeers(path: string, doc: Obj): Promise<FabricPeerConfig[]>
     const override = grpcOpts['ssl-target-name-override'] ?? grpcOpts.hostnameOverride;
     let tlsRootCertPem: string | undefined;
     if (tls) {
-      tlsRootCertPem = await readPemSource(path, base, def.tlsCACerts, `${field}.tlsCACerts`, 'the TLS CA certificate');
+      tlsRootCertPem = await readPemSource(path, search, def.tlsCACerts, `${field}.tlsCACerts`, 'the TLS CA certificate');
       checkCertificate(path, `${field}.tlsCACerts`, tlsRootCertPem);
     }
     const grpcOptions = channelOptions(path, `${field}.grpcOptions`, grpcOpts);
@@ -334,7 +361,7 @@ function channelOptions(path: string, field: string, grpcOpts: Obj): Record<stri
   return out;
 }
 
-async function ledgerbenchIdentities(path: string, base: string, section: Obj): Promise<FabricIdentityConfig[]> {
+async function ledgerbenchIdentities(path: string, search: SearchPath, section: Obj): Promise<FabricIdentityConfig[]> {
   const list = reqArray(path, section, 'identities', 'list client identities', 'ledgerbench');
   const out: FabricIdentityConfig[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -347,9 +374,9 @@ async function ledgerbenchIdentities(path: string, base: string, section: Obj): 
       makeIdentity(path, field, {
         name: optString(path, id, 'name', field) ?? `${mspId}#${i}`,
         mspId,
-        certPem: await readPemFile(path, base, certPath, `${field}.certPath`, 'the enrollment certificate'),
+        certPem: await readPemFile(path, search, certPath, `${field}.certPath`, 'the enrollment certificate'),
         certField: `${field}.certPath`,
-        keyPem: await readPemFile(path, base, keyPath, `${field}.keyPath`, 'the private key'),
+        keyPem: await readPemFile(path, search, keyPath, `${field}.keyPath`, 'the private key'),
         keyField: `${field}.keyPath`,
       }),
     );
@@ -358,7 +385,7 @@ async function ledgerbenchIdentities(path: string, base: string, section: Obj): 
 }
 
 /** Caliper fabric-ccp: clients.<name>.client.{organization, clientSignedCert, clientPrivateKey}. */
-async function caliperClientIdentities(path: string, base: string, doc: Obj, orgs: Obj): Promise<FabricIdentityConfig[]> {
+async function caliperClientIdentities(path: string, search: SearchPath, doc: Obj, orgs: Obj): Promise<FabricIdentityConfig[]> {
   const clients = isObj(doc.clients) ? doc.clients : {};
   const out: FabricIdentityConfig[] = [];
   for (const [name, value] of Object.entries(clients)) {
@@ -378,9 +405,9 @@ async function caliperClientIdentities(path: string, base: string, doc: Obj, org
       makeIdentity(path, field, {
         name,
         mspId: org.mspid,
-        certPem: await readPemSource(path, base, client.clientSignedCert, `${field}.clientSignedCert`, 'the client certificate'),
+        certPem: await readPemSource(path, search, client.clientSignedCert, `${field}.clientSignedCert`, 'the client certificate'),
         certField: `${field}.clientSignedCert`,
-        keyPem: await readPemSource(path, base, client.clientPrivateKey, `${field}.clientPrivateKey`, 'the client private key'),
+        keyPem: await readPemSource(path, search, client.clientPrivateKey, `${field}.clientPrivateKey`, 'the client private key'),
         keyField: `${field}.clientPrivateKey`,
       }),
     );
@@ -389,14 +416,16 @@ async function caliperClientIdentities(path: string, base: string, doc: Obj, org
 }
 
 /** Chaincode names from channels.<ch>.chaincodes (Caliper `{ id }` / `{ contractID }`, or `name:version` strings). */
-function profileChaincodes(channelDefs: Obj): FabricChaincodeRef[] {
+function profileChaincodes(path: string, channelDefs: Obj): FabricChaincodeRef[] {
   const out: FabricChaincodeRef[] = [];
   for (const [channel, def] of Object.entries(channelDefs)) {
     const list = isObj(def) && Array.isArray(def.chaincodes) ? def.chaincodes : [];
-    for (const cc of list) {
+    list.forEach((cc, i) => {
       const name = typeof cc === 'string' ? cc.split(':')[0] : isObj(cc) ? (cc.contractID ?? cc.id ?? cc.name) : undefined;
-      if (typeof name === 'string' && name !== '') out.push({ name, channel });
-    }
+      if (typeof name !== 'string' || name === '') return;
+      checkContractName(path, `channels.${channel}.chaincodes[${i}]`, name);
+      out.push({ name, channel });
+    });
   }
   return out;
 }
@@ -404,8 +433,8 @@ function profileChaincodes(channelDefs: Obj): FabricChaincodeRef[] {
 // ---------------------------------------------------------------------------------------------------
 // 3. Caliper 0.4+ network configuration (version 2.0.0)
 
-async function parseCaliperNetworkConfig(path: string, doc: Obj): Promise<FabricNetworkConfig> {
-  const base = dirname(path);
+async function parseCaliperNetworkConfig(path: string, doc: Obj, workspace: string): Promise<FabricNetworkConfig> {
+  const search = searchPath(path, workspace, 'workspace first');
   const channelList = reqArray(
     path,
     doc,
@@ -418,9 +447,11 @@ async function parseCaliperNetworkConfig(path: string, doc: Obj): Promise<Fabric
     const field = `channels[${i}]`;
     const ch = reqObj(path, value, field);
     const name = reqString(path, ch, 'channelName', 'name the channel', field);
+    checkChannelName(path, `${field}.channelName`, name);
     channels.push(name);
     (optArray(path, ch, 'contracts', field) ?? []).forEach((c, j) => {
       const id = reqString(path, reqObj(path, c, `${field}.contracts[${j}]`), 'id', 'give the contract id', `${field}.contracts[${j}]`);
+      checkContractName(path, `${field}.contracts[${j}].id`, id);
       chaincodes.push({ name: id, channel: name });
     });
   });
@@ -449,27 +480,25 @@ async function parseCaliperNetworkConfig(path: string, doc: Obj): Promise<Fabric
         makeIdentity(path, idField, {
           name: reqString(path, cert, 'name', 'give the identity a name', idField),
           mspId,
-          certPem: await readPemSource(path, base, cert.clientSignedCert, `${idField}.clientSignedCert`, 'the client certificate'),
+          certPem: await readPemSource(path, search, cert.clientSignedCert, `${idField}.clientSignedCert`, 'the client certificate'),
           certField: `${idField}.clientSignedCert`,
-          keyPem: await readPemSource(path, base, cert.clientPrivateKey, `${idField}.clientPrivateKey`, 'the client private key'),
+          keyPem: await readPemSource(path, search, cert.clientPrivateKey, `${idField}.clientPrivateKey`, 'the client private key'),
           keyField: `${idField}.clientPrivateKey`,
         }),
       );
     }
     const cp = reqObj(path, org.connectionProfile, `${field}.connectionProfile`);
-    const cpPath = resolve(base, reqString(path, cp, 'path', "give the path of the organization's connection profile", `${field}.connectionProfile`));
+    const cpWritten = reqString(path, cp, 'path', "give the path of the organization's connection profile", `${field}.connectionProfile`);
+    const cpPath = locate(path, search, cpWritten, `${field}.connectionProfile.path`, 'the connection profile');
     let cpText: string;
     try {
       cpText = await readFile(cpPath, 'utf8');
     } catch (err) {
-      throw new ConfigError(
-        path,
-        `${field}.connectionProfile.path`,
-        `cannot read the connection profile ${cpPath} (${errCode(err)})`,
-        'fix the path (relative paths resolve against this file)',
-      );
+      throw new ConfigError(path, `${field}.connectionProfile.path`, `cannot read the connection profile ${cpPath} (${errCode(err)})`, 'make the file readable');
     }
-    for (const p of await profilePeers(cpPath, parseDocument(cpPath, cpText))) {
+    // Its own relative paths (tlsCACerts) are looked for as this file's are: Caliper hands the profile
+    // to the Fabric SDK, which resolves them against the folder Caliper runs in.
+    for (const p of await profilePeers(cpPath, parseDocument(cpPath, cpText), searchPath(cpPath, workspace, 'workspace first'))) {
       if (!peers.some((q) => q.name === p.name)) peers.push({ ...p, mspId: p.mspId || mspId });
     }
   }
@@ -554,21 +583,49 @@ function checkCertificate(path: string, field: string, pem: string): X509Certifi
   }
 }
 
+/** The folders a file's relative paths are looked for in, in order, each with how messages name it. */
+type SearchPath = ReadonlyArray<{ dir: string; label: string }>;
+
+function searchPath(file: string, workspace: string, order: 'workspace first' | 'file folder first'): SearchPath {
+  const ws = { dir: workspace, label: 'the workspace' };
+  const own = { dir: dirname(file), label: "the network file's folder" };
+  const both = order === 'workspace first' ? [ws, own] : [own, ws];
+  return both[0].dir === both[1].dir ? [both[0]] : both;
+}
+
+/**
+ * The absolute path of `p`: itself when absolute, else the first folder of `search` that has it.
+ * @throws ConfigError naming every folder tried.
+ */
+function locate(path: string, search: SearchPath, p: string, field: string, what: string): string {
+  if (isAbsolute(p)) return p;
+  const tried = search.map((b) => ({ ...b, target: resolve(b.dir, p) }));
+  const found = tried.find((t) => existsSync(t.target));
+  if (found) return found.target;
+  throw new ConfigError(
+    path,
+    field,
+    `cannot find ${what} ${JSON.stringify(p)}: not in ${tried.map((t) => `${t.label} (${t.target})`).join(' nor in ')}`,
+    `fix the path; relative paths are looked for in ${search.map((b) => b.label).join(', then in ')}` +
+      (search.some((b) => b.label === 'the workspace') ? ' (the workspace is the folder ledgerbench runs in, or $CALIPER_WORKSPACE)' : ''),
+  );
+}
+
 /** A `{ pem }` or `{ path }` value as connection profiles write certificates and keys. */
-async function readPemSource(path: string, base: string, value: unknown, field: string, what: string): Promise<string> {
+async function readPemSource(path: string, search: SearchPath, value: unknown, field: string, what: string): Promise<string> {
   if (isObj(value) && typeof value.pem === 'string' && value.pem.trim() !== '') return value.pem;
   if (isObj(value) && typeof value.path === 'string' && value.path !== '') {
-    return readPemFile(path, base, value.path, `${field}.path`, what);
+    return readPemFile(path, search, value.path, `${field}.path`, what);
   }
   throw new ConfigError(path, field, `${what} is missing`, `give ${field}.path (a file) or ${field}.pem (inline PEM)`);
 }
 
 /**
- * Reads a PEM file, relative to the profile's folder. A folder holding exactly one file is accepted
- * too, because MSP keystore folders name the key after its hash (or `priv_sk`).
+ * Reads a PEM file found through `search`. A folder holding exactly one file is accepted too, because
+ * MSP keystore folders name the key after its hash (or `priv_sk`).
  */
-async function readPemFile(path: string, base: string, p: string, field: string, what: string): Promise<string> {
-  let target = resolve(base, p);
+async function readPemFile(path: string, search: SearchPath, p: string, field: string, what: string): Promise<string> {
+  let target = locate(path, search, p, field, what);
   try {
     if ((await stat(target)).isDirectory()) {
       const files = (await readdir(target, { withFileTypes: true })).filter((e) => e.isFile());
@@ -589,7 +646,7 @@ async function readPemFile(path: string, base: string, p: string, field: string,
       path,
       field,
       `cannot read ${what} at ${target} (${errCode(err)})`,
-      'fix the path (relative paths resolve against the profile folder)',
+      'make the file readable, or point the path at another copy',
     );
   }
 }
@@ -611,6 +668,20 @@ function checkEndpoint(path: string, field: string, endpoint: string): void {
   const m = /^([^/:]+|\[[^\]]+\]):(\d{1,5})$/.exec(endpoint);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
     throw new ConfigError(path, field, `bad endpoint ${JSON.stringify(endpoint)}`, 'write host:port, e.g. 127.0.0.1:7051');
+  }
+}
+
+/** Fabric's rule for channel names (configtx): lower case letters, digits, dots and dashes, a letter first. */
+function checkChannelName(path: string, field: string, name: string): void {
+  if (!/^[a-z][a-z0-9.-]{0,248}$/.test(name)) {
+    throw new ConfigError(path, field, `${JSON.stringify(name)} is not a Fabric channel name`, 'use lower case letters, digits, dots and dashes, starting with a letter, e.g. mychannel');
+  }
+}
+
+/** Fabric's rule for chaincode names (lifecycle): letters and digits, single - or _ between them. */
+function checkContractName(path: string, field: string, name: string): void {
+  if (!/^[A-Za-z0-9]+([-_][A-Za-z0-9]+)*$/.test(name)) {
+    throw new ConfigError(path, field, `${JSON.stringify(name)} is not a Fabric chaincode name`, 'use letters and digits with single - or _ between them, e.g. basic or fabcar-2');
   }
 }
 
