@@ -244,9 +244,59 @@ monitors:
       'test.rounds[0].rateControl.opts.transactionLoad',
     ]);
     const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
-    expect(json.rounds[0]).toMatchObject({ label: 'open', workers: 2, succeeded: 20, failed: 0 });
+    expect(json.rounds[0]).toMatchObject({ label: 'open', workers: 2, succeeded: 20, failed: 0, origin: { file } });
     // The resource monitor of the monitors block ran: its process rows are in the round.
     expect(json.rounds[0].resources.some((r: { name: string }) => /worker-main/.test(r.name))).toBe(true);
+  });
+
+  test("a round's readyTimeout from the YAML bounds the workers' start, and the abort names the option", async () => {
+    const results = join(tmp, 'ready-timeout');
+    const file = benchmarkFile(
+      'ready-timeout.yaml',
+      `test:
+  name: ready
+  rounds:
+    - label: slow
+      txNumber: 10
+      readyTimeout: 1.5s
+      workload: { module: ${join(REPO, 'test/cli/slow-init.ts')} }
+`,
+    );
+    const started = Date.now();
+    const run = await ledgerbenchCli(['run', '--config', file, '--network', NOOP, '--results', results]).finished;
+    // slow-init's init takes 20 s; the round gave up after its own 1.5 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.code).toBe(1);
+    const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
+    expect(json.rounds[0].aborted.reason).toMatch(/not ready within 1\.5s[\s\S]*readyTimeout/);
+  });
+
+  test('the embedded network killed mid-round aborts the round naming it, and the run exits non-zero', async () => {
+    const results = join(tmp, 'network-killed');
+    const file = benchmarkFile(
+      'network-killed.yaml',
+      `test:
+  name: netkill
+  rounds:
+    - label: query
+      txDuration: 30
+      rateControl: { type: fixed-rate, opts: { tps: 20 } }
+      callback: ${SEEDS}/benchmark/simple/query.js
+`,
+    );
+    const cli = ledgerbenchCli(['run', '--config', file, '--network', 'networks/embedded.yaml', '--results', results], { timeoutMs: 90_000 });
+    await cli.waitFor(/query {2}sent \d/, 60_000);
+    const network = descendants(cli.pid, 'embedded/main');
+    expect(network).toHaveLength(1);
+    leftovers.push(...network);
+    const killedAt = Date.now();
+    process.kill(network[0], 'SIGKILL');
+    const run = await cli.finished;
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toMatch(OUR_STACK);
+    const json = JSON.parse(readFileSync(join(runFolder(results), 'results.json'), 'utf8'));
+    expect(json.rounds[0].aborted.reason).toMatch(/the network went away: .*exited/);
   });
 
   test('the round line counts the workers ZooKeeper sizing gives (2 agents x clientsPerHost 1), not the file\'s 1', async () => {
