@@ -176,7 +176,8 @@ peers:
 
   test('a missing key fails when the network is opened, before caliper.command.start runs, naming the folders tried once', async () => {
     const { ws, file } = await caliperWorkspace({ start: 'touch started', keyPath: 'crypto/missing_sk' });
-    for (const open of [() => startNetwork(file), () => networkUp(file, join(ws, 'state'))]) {
+    const opens: Array<() => Promise<unknown>> = [() => startNetwork(file), () => networkUp(file, join(ws, 'state'))];
+    for (const open of opens) {
       const err = await inWorkspace(ws, open).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConfigError);
       const ce = err as ConfigError;
