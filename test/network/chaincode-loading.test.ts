@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 import type { Network } from '@hyperledger/fabric-gateway';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
+import { fabricLibrariesFor } from '../../src/network/embedded/chaincode-libraries.ts';
+import { createCa } from '../../src/network/embedded/identities.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import type { NetworkHandle } from '../../src/network/types.ts';
 import { type Connected, chaincodePath, connectGateway, readConnection, removeTempDirs, tempDir, text, writeNetworkFile } from './helpers.ts';
@@ -53,8 +55,10 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
   let gw: Connected;
   let channel: Network;
   const output: string[] = [];
+  let certPem: string;
 
   beforeAll(async () => {
+    certPem = (await createCa('ca.org1.example.com', 'org1.example.com')).certPem;
     root = tempDir('lb-cc-own-');
     logs = join(root, 'logs');
     process.env.LEDGERBENCH_CHAINCODE_LOGS = logs;
@@ -86,6 +90,25 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
     const ct = createRequire(own.resolve('fabric-contract-api'))('class-transformer') as Record<string, unknown>;
     expect(typeof ct.instanceToPlain).toBe('function');
     expect(ct.classToPlain).toBeUndefined();
+  });
+
+  test("the per-process tuning is applied to the chaincode's copy, once", () => {
+    const levelBefore = process.env.CORE_CHAINCODE_LOGGING_LEVEL;
+    try {
+      const libs = fabricLibrariesFor(asset);
+      expect(realpathSync(libs.shimDir)).toBe(realpathSync(join(asset, 'node_modules', 'fabric-shim')));
+      expect(libs.own).toBe(true);
+      expect(fabricLibrariesFor(asset)).toBe(libs);
+      const shimRequire = createRequire(join(libs.shimDir, 'package.json'));
+      expect((shimRequire('./lib/logger.js') as { getLogger(n: string): { silent: boolean } }).getLogger('t').silent).toBe(levelBefore === undefined);
+      const { Certificate } = shimRequire('@fidm/x509') as { Certificate: { fromPEM(pem: string): unknown } };
+      expect(Certificate.fromPEM(certPem)).toBe(Certificate.fromPEM(certPem));
+      const ct = createRequire(join(libs.contractApiDir, 'package.json'))('class-transformer') as Record<string, unknown>;
+      expect(ct.classToPlain).toBe(ct.instanceToPlain);
+      expect(ct.plainToClass).toBe(ct.plainToInstance);
+    } finally {
+      if (levelBefore === undefined) delete process.env.CORE_CHAINCODE_LOGGING_LEVEL;
+    }
   });
 
   test("the contract runs on the chaincode's own fabric-shim", async () => {

@@ -77,7 +77,7 @@ function fromStartScript(dir: string, pkgFile: string, pkg: ChaincodePackage, st
       const main = mainModule(dir, pkg);
       if (!main) {
         throw new ChaincodeLoadError(
-          `${pkgFile}: ${via} loads the contracts of "main", but ${pkg.main ? `main "${pkg.main}" does not exist` : 'there is no main and no index.js'}`,
+          `${pkgFile}: scripts.start "${start}" loads the contracts of "main", but ${pkg.main ? `main "${pkg.main}" does not exist` : 'there is no main and no index.js'}`,
           `set "main" in ${pkgFile} to the file that exports the contracts (module.exports.contracts = [...])`,
         );
       }
@@ -90,13 +90,13 @@ function fromStartScript(dir: string, pkgFile: string, pkg: ChaincodePackage, st
       try {
         file = createRequire(pkgFile).resolve(resolve(dir, script));
       } catch {
-        throw new ChaincodeLoadError(`${pkgFile}: ${via} runs ${script}, which does not exist in ${dir}`, `make scripts.start run the chaincode's file, e.g. "node ${pkg.main ?? 'index.js'}"`);
+        throw new ChaincodeLoadError(`${pkgFile}: scripts.start "${start}" runs ${script}, which does not exist in ${dir}`, `make scripts.start run the chaincode's file, e.g. "node ${pkg.main ?? 'index.js'}"`);
       }
       return { dir, file, via, kind: 'program', pkg };
     }
   }
   throw new ChaincodeLoadError(
-    `${pkgFile}: ${via} starts neither fabric-chaincode-node nor node <file>, so it cannot be loaded as a Fabric peer would start it`,
+    `${pkgFile}: scripts.start "${start}" starts neither fabric-chaincode-node nor node <file>, so it cannot be loaded as a Fabric peer would start it`,
     'make scripts.start "fabric-chaincode-node start" (contracts exported by "main") or "node <file>" (a file that calls shim.start(new Chaincode()))',
   );
 }
