@@ -535,7 +535,7 @@ organizations:
     expect(ce.field).toBe('clients.client0.org1.example.com.client.clientPrivateKey.path');
     expect(ce.message).toContain(`the workspace (${join(dir, 'crypto/missing_sk')})`);
     expect(ce.message).toContain(`the network file's folder (${join(networks, 'crypto/missing_sk')})`);
-    expect(ce.fix).toMatch(/looked for in the workspace, then in the network file's folder/);
+    expect(ce.fix).toMatch(/looked for in the workspace \(the folder ledgerbench runs in, or \$CALIPER_WORKSPACE\), then in the network file's folder/);
   });
 });
 

@@ -583,11 +583,13 @@ function checkCertificate(path: string, field: string, pem: string): X509Certifi
   }
 }
 
+const WORKSPACE = 'the workspace';
+
 /** The folders a file's relative paths are looked for in, in order, each with how messages name it. */
 type SearchPath = ReadonlyArray<{ dir: string; label: string }>;
 
 function searchPath(file: string, workspace: string, order: 'workspace first' | 'file folder first'): SearchPath {
-  const ws = { dir: workspace, label: 'the workspace' };
+  const ws = { dir: workspace, label: WORKSPACE };
   const own = { dir: dirname(file), label: "the network file's folder" };
   const both = order === 'workspace first' ? [ws, own] : [own, ws];
   return both[0].dir === both[1].dir ? [both[0]] : both;
@@ -606,8 +608,7 @@ function locate(path: string, search: SearchPath, p: string, field: string, what
     path,
     field,
     `cannot find ${what} ${JSON.stringify(p)}: not in ${tried.map((t) => `${t.label} (${t.target})`).join(' nor in ')}`,
-    `fix the path; relative paths are looked for in ${search.map((b) => b.label).join(', then in ')}` +
-      (search.some((b) => b.label === 'the workspace') ? ' (the workspace is the folder ledgerbench runs in, or $CALIPER_WORKSPACE)' : ''),
+    `fix the path; relative paths are looked for in ${search.map((b) => (b.label === WORKSPACE ? `${WORKSPACE} (the folder ledgerbench runs in, or $CALIPER_WORKSPACE)` : b.label)).join(', then in ')}`,
   );
 }
 
