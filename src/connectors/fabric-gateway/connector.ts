@@ -78,7 +78,7 @@ export function parseGatewayOptions(file: string, options: Record<string, unknow
 }
 
 /** Fabric's own gRPC client limit, both ways (core.yaml's peer client and the Fabric SDKs): 100 MiB. */
-export const FABRIC_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
+const FABRIC_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 
 /**
  * Channel options the connector sets unless the profile's `grpcOptions` say otherwise. Channelz keeps
