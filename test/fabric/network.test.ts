@@ -7,10 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeRound } from '../../src/config/round.ts';
+import { createFabricGatewayConnector } from '../../src/connectors/fabric-gateway/index.ts';
 import { runRound } from '../../src/engine/manager.ts';
 import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
 import { startNetwork } from '../../src/network/index.ts';
@@ -38,9 +40,9 @@ afterAll(() => {
 });
 
 /** Every PID the network runs and its watchdog are gone, and nothing runs from the binaries folder. */
-async function expectNothingLeft(pids: number[], chaincodeMarker: string): Promise<void> {
+async function expectNothingLeft(pids: number[], chaincodeMarkers: string[]): Promise<void> {
   expect(await eventually(() => pids.every((p) => !alive(p)), 15_000), `still alive: ${pids.filter(alive).join(', ')}`).toBe(true);
-  expect(processesUsing(fabric.root, chaincodeMarker)).toEqual([]);
+  expect(processesUsing(fabric.root, chaincodeMarkers)).toEqual([]);
 }
 
 describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)', () => {
@@ -73,7 +75,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     } finally {
       await handle.stop();
     }
-    await expectNothingLeft(pids, 'simple_1.0:');
+    await expectNothingLeft(pids, ['simple_1.0:']);
   });
 
   test('a chaincode that cannot start fails the bring-up with its log tail, and every started process is stopped', async () => {
@@ -85,11 +87,12 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/chaincode-broken-peer0-org\d exited/);
     expect(err!.message).toContain('fails to load on purpose');
-    await expectNothingLeft([], 'broken-chaincode');
+    await expectNothingLeft([], ['broken-chaincode']);
   });
 
-  test('when its owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
-    const owner = spawn(process.execPath, ['--import', TSX, resolve(import.meta.dirname, 'fixtures/owner.ts'), NETWORK], {
+  test('a low-level shim chaincode runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
+    const file = resolve(import.meta.dirname, 'fixtures/two-chaincodes.yaml');
+    const owner = spawn(process.execPath, ['--import', TSX, resolve(import.meta.dirname, 'fixtures/owner.ts'), file], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
     });
@@ -104,11 +107,32 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       });
       owner.once('exit', (code) => reject(new Error(`owner exited (${code}) before the network was up:\n${errText}`)));
     });
-    const { pids, watchdog } = JSON.parse(line) as { pids: number[]; watchdog: number };
-    expect(pids).toHaveLength(5);
-    expect(pids.every(alive)).toBe(true);
-    owner.kill('SIGKILL');
+    const { pids, watchdog, stateDir } = JSON.parse(line) as { pids: number[]; watchdog: number; stateDir: string };
+    try {
+      expect(pids).toHaveLength(7);
+      expect(pids.every(alive)).toBe(true);
+      // The shim chaincode answers through both organizations' gateways, and its write commits.
+      const connectionFile = join(stateDir, 'connection.json');
+      expect(statSync(connectionFile).mode & 0o777).toBe(0o600);
+      for (const workerIndex of [0, 1]) {
+        const connector = await createFabricGatewayConnector({ workerIndex, workerCount: 2, network: { connector: 'fabric-gateway', file: connectionFile }, txTimeoutMs: 30_000 });
+        try {
+          const put = await connector.submit({ contract: 'shim-kv', fn: 'put', args: [`k${workerIndex}`, `v${workerIndex}`] });
+          expect(put, put.message).toMatchObject({ ok: true });
+          const got = await connector.evaluate({ contract: 'shim-kv', fn: 'get', args: [`k${workerIndex}`] });
+          expect(Buffer.from(got.payload ?? []).toString()).toBe(`v${workerIndex}`);
+          const missing = await connector.evaluate({ contract: 'shim-kv', fn: 'get', args: ['nothing'] });
+          expect(missing.message).toContain('key nothing not found');
+        } finally {
+          await connector.close();
+        }
+      }
+    } finally {
+      owner.kill('SIGKILL');
+    }
     await new Promise((r) => owner.once('exit', r));
-    await expectNothingLeft([...pids, watchdog], 'simple_1.0:');
+    await expectNothingLeft([...pids, watchdog], ['simple_1.0:', 'fixtures/shim-kv']);
+    // Its temp state folder (private keys) goes too.
+    expect(existsSync(stateDir)).toBe(false);
   });
 });

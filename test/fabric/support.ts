@@ -33,8 +33,8 @@ export function unpackFabric(version: string): UnpackedFabric {
   return { root: join(dir, version), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** PIDs of live processes whose executable lies under `binDir` or whose command line mentions `marker`. */
-export function processesUsing(binDir: string, marker?: string): number[] {
+/** PIDs of live processes whose executable lies under `binDir` or whose command line mentions one of `markers`. */
+export function processesUsing(binDir: string, markers: string[] = []): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -43,7 +43,7 @@ export function processesUsing(binDir: string, marker?: string): number[] {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
       if (state === 'Z') continue;
-      if (exe.startsWith(binDir) || (marker !== undefined && cmdline.includes(marker))) found.push(Number(entry));
+      if (exe.startsWith(binDir) || markers.some((m) => cmdline.includes(m))) found.push(Number(entry));
     } catch {
       // Gone while we looked, or not ours to read.
     }

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../config/errors.ts';
 import { FABRIC_BATCH_DEFAULTS, majorityPolicy, parseSignaturePolicy, principals } from '../../config/network-file.ts';
 import { durationOrNaN } from '../../stats/format.ts';
+import { serviceKind, START_SCRIPT_SHAPES } from './chaincode-service.ts';
 
 /** One chaincode deployed with Fabric's lifecycle on a channel, run as a service next to each peer. */
 export interface FabricChaincodeConfig {
@@ -38,6 +39,11 @@ export interface FabricNetworkFileConfig {
   name: string;
   /** The `binaries` field resolved against the file's folder, when given. */
   binaries?: string;
+  /**
+   * `stateDir` resolved against the file's folder: where crypto material, node folders, ledgers and
+   * logs go, kept after stop for a look at the logs. Absent: a fresh temp folder, removed at stop.
+   */
+  stateDir?: string;
   organizations: FabricOrganizationConfig[];
   orderer: {
     type: 'etcdraft';
@@ -49,7 +55,7 @@ export interface FabricNetworkFileConfig {
   channels: Array<{ name: string; chaincodes: FabricChaincodeConfig[] }>;
 }
 
-const TOP_KEYS = ['type', 'name', 'binaries', 'organizations', 'orderer', 'channels'];
+const TOP_KEYS = ['type', 'name', 'binaries', 'stateDir', 'organizations', 'orderer', 'channels'];
 const ORG_KEYS = ['mspId', 'domain', 'peers', 'users'];
 const ORDERER_KEYS = ['type', 'nodes', 'batchSize', 'batchTimeout'];
 const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy'];
@@ -62,6 +68,8 @@ export function parseFabricNetworkFile(doc: Obj, file: string): FabricNetworkFil
   const name = optString(doc, 'name', file, '') ?? 'fabric';
   const binariesRel = optString(doc, 'binaries', file, '');
   const binaries = binariesRel === undefined ? undefined : resolve(dirname(file), binariesRel);
+  const stateRel = optString(doc, 'stateDir', file, '');
+  const stateDir = stateRel === undefined ? undefined : resolve(dirname(file), stateRel);
 
   const orgsRaw = doc.organizations;
   if (!Array.isArray(orgsRaw) || orgsRaw.length === 0) {
@@ -122,7 +130,7 @@ export function parseFabricNetworkFile(doc: Obj, file: string): FabricNetworkFil
     return { name: cname, chaincodes };
   });
 
-  return { type: 'fabric', file, name, binaries, organizations, orderer, channels };
+  return { type: 'fabric', file, name, binaries, stateDir, organizations, orderer, channels };
 }
 
 function parseChaincode(cc: unknown, file: string, at: string, mspIds: string[]): FabricChaincodeConfig {
@@ -147,6 +155,9 @@ function parseChaincode(cc: unknown, file: string, at: string, mspIds: string[])
     JSON.parse(readFileSync(pkgFile, 'utf8'));
   } catch (err) {
     throw new ConfigError(file, `${at}.path`, `${pkgFile} is not valid JSON (${(err as Error).message})`, 'fix the chaincode\'s package.json');
+  }
+  if (!serviceKind(path)) {
+    throw new ConfigError(file, `${at}.path`, `${pkgFile} has no start script ledgerbench can run as a chaincode service`, `write ${START_SCRIPT_SHAPES} in its scripts, as a Fabric peer would need for \`npm start\``);
   }
   const versionRaw = cc.version ?? '1.0';
   if ((typeof versionRaw !== 'string' && typeof versionRaw !== 'number') || !/^[A-Za-z0-9_.+-]+$/.test(String(versionRaw))) {

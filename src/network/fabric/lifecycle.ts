@@ -1,15 +1,15 @@
 /**
  * Deploying a channel's chaincodes with Fabric's lifecycle, as chaincode-as-a-service: package (our
  * external builder's type), install on every peer, start one chaincode service per peer (fabric-shim's
- * server mode, run from the chaincode's own folder so it uses its own node_modules), approve as every
- * organization, commit with one endorsing peer per organization.
+ * server mode, see chaincode-service.ts), approve as every organization, commit with one endorsing
+ * peer per organization.
  */
 import { createConnection } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { FabricBinaries } from './binaries.ts';
 import { peerAdminEnv } from './channel.ts';
+import { serviceCommand, serviceKind, START_SCRIPT_SHAPES } from './chaincode-service.ts';
 import type { FabricChaincodeConfig } from './config.ts';
 import { ccaasDir } from './node-config.ts';
 import { buildCcaasPackage } from './package.ts';
@@ -44,7 +44,7 @@ export async function deployChaincode(channel: string, cc: FabricChaincodeConfig
     writeFileSync(join(ccaasDir(peer), `${pkg.label}.json`), JSON.stringify({ address, dial_timeout: '10s', tls_required: false }), { mode: 0o600 });
   }
 
-  const services = topology.peers.map((peer) => startService(channel, cc, pkg.packageId, peer, addresses.get(peer)!, procs));
+  const services = topology.peers.map((peer) => startService(channel, cc, pkg.packageId, peer, addresses.get(peer)!, topology, procs));
   await Promise.all([
     ...topology.peers.map((peer) => install(peer, pkgFile, pkg.packageId, topology, bin, procs)),
     ...services.map((s) => waitUntil(`chaincode service ${s.process.name} to listen on ${s.address}`, () => listening(s.address), SERVICE_START_TIMEOUT_MS, [s.process])),
@@ -71,23 +71,13 @@ async function install(peer: PeerNode, pkgFile: string, packageId: string, topol
   if (!out.includes(packageId)) throw new Error(`${peer.name} installed the package under another id than ${packageId}:\n${out.slice(-2000)}`);
 }
 
-function startService(channel: string, cc: FabricChaincodeConfig, packageId: string, peer: PeerNode, address: string, procs: ProcessSupervisor): ChaincodeService {
-  const cli = resolveShimCli(cc.path);
-  const proc = procs.start(`chaincode-${cc.name}-${peer.name}`, process.execPath, [cli, 'server', '--chaincode-address', address, '--chaincode-id', packageId, '--module-path', cc.path], {
-    cwd: cc.path,
-    env: { ...process.env, CORE_CHAINCODE_ID_NAME: packageId },
-  });
+function startService(channel: string, cc: FabricChaincodeConfig, packageId: string, peer: PeerNode, address: string, topology: Topology, procs: ProcessSupervisor): ChaincodeService {
+  const kind = serviceKind(cc.path);
+  // The network file was validated; a start script changed since then is reported here.
+  if (!kind) throw new Error(`${cc.path}/package.json: the start script must be ${START_SCRIPT_SHAPES}`);
+  const { args, env } = serviceCommand(cc.path, kind, packageId, address, topology.stateDir);
+  const proc = procs.start(`chaincode-${cc.name}-${peer.name}`, process.execPath, args, { cwd: cc.path, env });
   return { chaincode: cc.name, channel, peer: peer.name, packageId, address, process: proc };
-}
-
-/** fabric-shim's CLI as the chaincode itself resolves it (its own node_modules first). */
-function resolveShimCli(chaincodeDir: string): string {
-  const req = createRequire(join(chaincodeDir, 'package.json'));
-  try {
-    return join(dirname(req.resolve('fabric-shim/package.json')), 'cli.js');
-  } catch {
-    throw new Error(`${chaincodeDir}: fabric-shim cannot be resolved from the chaincode folder; run \`npm install\` there (its package.json must depend on fabric-shim and fabric-contract-api)`);
-  }
 }
 
 function ordererArgs(topology: Topology): string[] {

@@ -2,13 +2,14 @@
  * Bringing a `type: fabric` network up natively and down again: crypto material, node configuration,
  * orderers and peers as child processes, channels joined, chaincodes deployed as services, a connection
  * file for the fabric-gateway connector, and readiness checked through the gateway itself. A failure at
- * any step stops whatever had started and removes the state folder; the error says which step failed
- * and ends with the log tail of the process concerned.
+ * any step stops whatever had started; the error says which step failed and ends with the log tail of
+ * the process concerned.
  */
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ConfigError } from '../../config/errors.ts';
 import type { NetworkHandle } from '../types.ts';
 import { type FabricBinaries, findFabricBinaries } from './binaries.ts';
 import { installBuilder } from './builder.ts';
@@ -40,7 +41,7 @@ export interface StartFabricOptions {
 export interface FabricNetworkHandle extends NetworkHandle {
   /** Fabric version read from the binaries. */
   version: string;
-  /** State and logs (crypto, node folders, ledgers, logs/); removed by stop(). */
+  /** State and logs (crypto, node folders, ledgers, logs/); removed by stop() unless the file set stateDir. */
   stateDir: string;
   /** Seconds each bring-up step took, in order, and `total`. */
   timings: Record<string, number>;
@@ -64,13 +65,16 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
   };
 
   const bin = await findFabricBinaries(cfg.file, cfg.binaries, opts.env);
-  const stateDir = mkdtempSync(join(tmpdir(), 'ledgerbench-fabric-'));
+  const stateDir = cfg.stateDir ? prepareStateDir(cfg.file, cfg.stateDir) : mkdtempSync(join(tmpdir(), 'ledgerbench-fabric-'));
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { mode: 0o700 });
   const procs = new ProcessSupervisor(logDir);
+  if (!cfg.stateDir) procs.removeOnOwnerDeath(stateDir);
   const stopAll = async () => {
     await procs.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    // A temp folder goes with the network (it holds private keys); a stateDir of the user's stays,
+    // with its logs, until the next start clears it.
+    if (!cfg.stateDir) rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     const topology = await planTopology(cfg, stateDir);
@@ -130,6 +134,25 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
     await stopAll();
     throw err;
   }
+}
+
+/** Marks a folder as a ledgerbench Fabric state folder, which a later start may clear. */
+const STATE_MARKER = '.ledgerbench-fabric-state';
+
+/**
+ * Empties the network file's stateDir for a fresh network. Refuses a folder with content that a
+ * ledgerbench network did not write there, so a mistyped path never deletes someone's files.
+ */
+function prepareStateDir(file: string, dir: string): string {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    if (!existsSync(join(dir, STATE_MARKER))) {
+      throw new ConfigError(file, 'stateDir', `${dir} is not empty and was not made by a ledgerbench Fabric network`, 'point stateDir at a new or empty folder (it is cleared at every start)');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, STATE_MARKER), 'ledgerbench clears this folder when it starts the network again\n');
+  return dir;
 }
 
 function startNodes(topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Array<{ process: ManagedProcess; operationsPort: number }> {

@@ -51,6 +51,8 @@ export function writePeerConfig(sampleDir: string, peer: PeerNode, org: OrgLayou
   gossip.useLeaderElection = false;
   gossip.orgLeader = true;
   gossip.reconnectInterval = GOSSIP_RECONNECT;
+  // How often the membership metric readiness reads is refreshed (Fabric's default: 5 s).
+  gossip.membershipTrackerInterval = '1s';
   const tls = obj(p, 'tls');
   tls.enabled = true;
   tls.clientAuthRequired = false;

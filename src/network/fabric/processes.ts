@@ -6,7 +6,8 @@
  * (SIGTERM, then SIGKILL). For the owner dying without a stop (a crash, SIGKILL, Ctrl-C that kills the
  * Vitest process first), a watchdog shell holds the read end of a pipe from the owner and learns each
  * process group as it starts: when the owner is gone the pipe reaches end-of-file, however the owner
- * died, and the watchdog kills every group it was told about.
+ * died, and the watchdog kills every group it was told about (and removes the folders it was told
+ * about).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -32,17 +33,23 @@ export interface StartOptions {
 const STOP_GRACE_MS = 5000;
 const TAIL_LINES = 30;
 
-// Reads process-group ids, one a line, until end-of-file (owner gone: kill them all) or a line
-// `done` (owner stopped them itself: exit quietly).
+// Reads lines until end-of-file (owner gone) or `done` (owner stopped everything itself: exit
+// quietly). `pg <id>` names a process group to kill, `rm <path>` a folder to remove after the kill
+// (the network's temp state folder, which holds private keys).
 const WATCHDOG_SCRIPT = `
 groups=""
+folders=""
 while IFS= read -r line; do
-  if [ "$line" = done ]; then exit 0; fi
-  groups="$groups $line"
+  case "$line" in
+    done) exit 0 ;;
+    "pg "*) groups="$groups \${line#pg }" ;;
+    "rm "*) folders="$folders \${line#rm }" ;;
+  esac
 done
 for g in $groups; do kill -TERM -"$g" 2>/dev/null; done
 sleep 3
 for g in $groups; do kill -KILL -"$g" 2>/dev/null; done
+for f in $folders; do rm -rf "$f"; done
 exit 0
 `;
 
@@ -69,6 +76,13 @@ export class ProcessSupervisor {
     return this.watchdog.pid ?? 0;
   }
 
+  /** Has the watchdog remove `dir` (after the kill) if the owner dies without stop(). */
+  removeOnOwnerDeath(dir: string): void {
+    // The watchdog splits on spaces; the folders given here are mkdtemp's, but check anyway.
+    if (!/^\/[\w./-]+$/.test(dir)) throw new Error(`watchdog: refusing a folder name it cannot pass safely: ${dir}`);
+    this.watchdog.stdin?.write(`rm ${dir}\n`);
+  }
+
   /** Every process started so far, with its name. */
   list(): ManagedProcess[] {
     return this.processes.map(({ child: _child, ...p }) => p);
@@ -88,7 +102,7 @@ export class ProcessSupervisor {
     if (child.pid === undefined) {
       throw new Error(`could not start ${name} (${command}): ${readTail(logFile) || 'spawn failed'}`);
     }
-    this.watchdog.stdin?.write(`${child.pid}\n`);
+    this.watchdog.stdin?.write(`pg ${child.pid}\n`);
     const managed = { name, pid: child.pid, logFile, child, exited: Promise.resolve() } as ManagedProcess & { child: ChildProcess };
     managed.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
