@@ -4,7 +4,7 @@
  * from contract code and from the shim) go there instead of the network's output, which a benchmark
  * run prints. A chatty contract otherwise buries the run's own lines under megabytes of its output.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, inspect } from 'node:util';
@@ -79,14 +79,26 @@ export class ChaincodeLogs {
  * points it at its artifacts folder); for `ledgerbench network up`, `chaincode-logs/` in its state
  * folder; otherwise `<tmp>/ledgerbench-chaincode-logs/<network name>/`, the same folder every run
  * (the attached network's own folder is deleted when it stops, its logs must outlive it). A second
- * network of the same name running at the same time gets `<network name>-<pid>/`.
+ * network of the same name running at the same time gets `<network name>@<pid>/`.
  */
 export function chaincodeLogDir(outDir: string, detached: boolean, networkName: string): string {
   const fromEnv = process.env.LEDGERBENCH_CHAINCODE_LOGS;
   if (fromEnv) return fromEnv;
   if (detached) return join(outDir, 'chaincode-logs');
-  const base = join(tmpdir(), 'ledgerbench-chaincode-logs', networkName.replace(/[^A-Za-z0-9_.-]/g, '_'));
-  return claimFolder(base) ? base : `${base}-${process.pid}`;
+  const parent = join(tmpdir(), 'ledgerbench-chaincode-logs');
+  const name = networkName.replace(/[^A-Za-z0-9_.-]/g, '_');
+  removeDeadSiblings(parent, name);
+  const base = join(parent, name);
+  return claimFolder(base) ? base : `${base}@${process.pid}`;
+}
+
+/** `<name>@<pid>` folders of processes that have ended: without this, every concurrent start would leave one. */
+function removeDeadSiblings(parent: string, name: string): void {
+  if (!existsSync(parent)) return;
+  for (const entry of readdirSync(parent)) {
+    const pid = entry.startsWith(`${name}@`) ? Number(entry.slice(name.length + 1)) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
 }
 
 /** Take a folder for this process unless a live process holds it (its pid in `.owner`). */
