@@ -13,6 +13,8 @@ export interface ChartSeries {
   /** CSS colour of the line. */
   color: string;
   dash?: boolean;
+  /** Line width in CSS pixels (default 2). */
+  width?: number;
 }
 
 /** A line chart as the page's script receives it. */
@@ -34,6 +36,9 @@ export interface ChartSpec {
 export const PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 
 const color = (i: number) => PALETTE[i % PALETTE.length];
+
+/** Colour of the p95 line of "Latency over time" (orange, apart from p50's blue and p99's purple). */
+export const LATENCY_P95_COLOR = PALETTE[4];
 
 /** Percentile points of the distribution chart, in the order drawn. */
 export const PERCENTILES: Array<[string, keyof LatencyStats]> = [
@@ -107,10 +112,13 @@ export function roundCharts(round: RoundResult, prefix: string): ChartSpec[] {
         xLabel: 'second',
         yLabel: 'latency (ms)',
         yUnit: 'ms',
+        // In a second with few transactions p95 and p99 are the same value (HDR picks the same
+        // bucket), and a later line of the same width covers an earlier one: p95 is drawn wide
+        // underneath, p99 thin and dashed on top of it, so both stay visible where they meet.
         series: [
           { label: 'p50', values: p50, color: color(0) },
-          { label: 'p95', values: points.map((p) => p.p95), color: color(4) },
-          { label: 'p99', values: points.map((p) => p.p99), color: color(2) },
+          { label: 'p95', values: points.map((p) => p.p95), color: LATENCY_P95_COLOR, width: 4 },
+          { label: 'p99', values: points.map((p) => p.p99), color: color(3), width: 1.5, dash: true },
         ],
       });
     }

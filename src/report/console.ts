@@ -5,7 +5,7 @@
  */
 import type { LatencyStats, RoundResult } from '../stats/types.ts';
 import { type BoxCell, type BoxColumn, boxTable, paint, type Style } from './box.ts';
-import { bytes, count, ms, oneLine, percent, tps } from './format.ts';
+import { bytes, count, ms, oneLine, originText, percent, tps } from './format.ts';
 import { roundVerdict } from './verdict.ts';
 
 /** Options of the terminal renderers. */
@@ -14,8 +14,26 @@ export interface ConsoleOptions {
   color?: boolean;
 }
 
+/** Options of roundTable(). */
+export interface RoundTableOptions extends ConsoleOptions {
+  /**
+   * Test number of the first row; the rows after it count up. The Test column numbers rounds in the
+   * order the run ran them, so the per-test tables, the run's table and summary.md agree. Default:
+   * each round's own `roundIndex + 1`, which is the run's order when one benchmark file is the run.
+   */
+  firstTest?: number;
+  /** Folder the From column's paths are relative to (default: the current folder). */
+  cwd?: string;
+}
+
 /** Longest round label or resource name kept whole in a table; longer ones are cut in the middle. */
 const NAME_WIDTH = 40;
+
+/** Longest `file > test` kept whole in the From column; both ends tell tests apart, so the middle goes. */
+const FROM_WIDTH = 60;
+
+/** Header of the column naming the test file and test of each round (after Caliper's columns). */
+export const FROM_HEADER = 'From';
 
 /** Headers of the round table, Caliper's columns first, in Caliper's order. */
 export const ROUND_TABLE_HEADERS = [
@@ -41,20 +59,23 @@ const VERDICT_STYLE: Record<string, Style | undefined> = { fail: 'red', aborted:
 
 /**
  * Caliper's round table: Test, Name, Succ, Fail, Send Rate, Max/Min/Avg Latency, Throughput, then
- * p95 and p99 latency. Latency in ms, rates in TPS. Throughput counts successful transactions only
+ * p95 and p99 latency, and From (test file and test) when the rounds say where they came from.
+ * Latency in ms, rates in TPS. Throughput counts successful transactions only
  * (RoundResult.throughput), which is Caliper's figure whenever nothing failed; roundDetails() prints
  * Caliper's own figure when it differs. An aborted round is marked `(aborted)` after its name.
  */
-export function roundTable(rounds: RoundResult[], opts: ConsoleOptions = {}): string {
-  const columns: BoxColumn[] = ROUND_TABLE_HEADERS.map((header) => ({
+export function roundTable(rounds: RoundResult[], opts: RoundTableOptions = {}): string {
+  const withFrom = rounds.some((r) => r.origin);
+  const headers: string[] = [...ROUND_TABLE_HEADERS, ...(withFrom ? [FROM_HEADER] : [])];
+  const columns: BoxColumn[] = headers.map((header) => ({
     header,
-    align: header === 'Name' ? 'left' : 'right',
-    maxWidth: header === 'Name' ? NAME_WIDTH : undefined,
+    align: header === 'Name' || header === FROM_HEADER ? 'left' : 'right',
+    maxWidth: header === 'Name' ? NAME_WIDTH : header === FROM_HEADER ? FROM_WIDTH : undefined,
   }));
-  const rows: BoxCell[][] = rounds.map((r) => {
+  const rows: BoxCell[][] = rounds.map((r, i) => {
     const name = r.aborted ? `${oneLine(r.label)} (aborted)` : r.label;
     return [
-      String(r.roundIndex + 1),
+      String(opts.firstTest !== undefined ? opts.firstTest + i : r.roundIndex + 1),
       { text: name, style: VERDICT_STYLE[roundVerdict(r)] },
       String(r.succeeded),
       { text: String(r.failed), style: r.failed > 0 ? 'red' : undefined },
@@ -65,6 +86,7 @@ export function roundTable(rounds: RoundResult[], opts: ConsoleOptions = {}): st
       tps(r.throughput),
       lat(r.latency, (s) => s.p95),
       lat(r.latency, (s) => s.p99),
+      ...(withFrom ? [originText(r.origin, opts.cwd) || '-'] : []),
     ];
   });
   return boxTable(columns, rows, opts.color ?? false);
@@ -140,11 +162,30 @@ function scheduleNote(r: RoundResult): string | null {
 }
 
 /**
+ * Transactions whose outcome nobody saw, one line each when there are any: `unfinished` ones never
+ * settled (counted as failed), `interrupted` ones were in flight at an interrupt (not counted at all).
+ */
+export function unsettledLines(round: RoundResult): string[] {
+  const lines: string[] = [];
+  if (round.unfinished) {
+    lines.push(
+      `Unfinished: ${count(round.unfinished)} transaction(s) never settled (no answer within the transaction timeout, or still open when the round ended); counted as failed with reason 'unfinished', they do not stretch the elapsed time.`,
+    );
+  }
+  if (round.interrupted) {
+    lines.push(`Interrupted: ${count(round.interrupted)} transaction(s) were in flight when the round was interrupted; counted neither as succeeded nor as failed.`);
+  }
+  return lines;
+}
+
+/**
  * What a reader needs under a round's table row: the abort reason, failures by reason, MVCC conflicts
  * by validation code, the hottest conflicting keys with the functions that read and wrote them, phase
- * latencies, and a note when sends fell behind schedule. '' when there is nothing to say.
+ * latencies, unfinished and interrupted transactions, and a note when sends fell behind schedule. ''
+ * when there is nothing to say. `opts.test` is the round's number in the Test column (default
+ * `roundIndex + 1`).
  */
-export function roundDetails(round: RoundResult, opts: ConsoleOptions = {}): string {
+export function roundDetails(round: RoundResult, opts: ConsoleOptions & { test?: number } = {}): string {
   const color = opts.color ?? false;
   const parts: string[] = [];
   const a = round.aborted;
@@ -238,9 +279,12 @@ export function roundDetails(round: RoundResult, opts: ConsoleOptions = {}): str
       )}`,
     );
   }
+  const unsettled = unsettledLines(round);
+  if (unsettled.length > 0) parts.push(unsettled.join('\n'));
   const note = scheduleNote(round);
   if (note) parts.push(note);
   if (parts.length === 0) return '';
-  const title = paint(`Round ${round.roundIndex + 1} (${oneLine(round.label)}):`, 'bold', color);
+  // Numbered as in the round table's Test column.
+  const title = paint(`Round ${opts.test ?? round.roundIndex + 1} (${oneLine(round.label)}):`, 'bold', color);
   return `${title}\n${parts.map((p) => indent(p)).join('\n')}`;
 }

@@ -2,6 +2,7 @@
  * Number, unit and text formatting shared by the terminal tables, the HTML page and the Markdown
  * summary, so the same figure reads the same everywhere.
  */
+import { isAbsolute, relative } from 'node:path';
 
 /** Shown wherever a figure is unknown (null, NaN, infinite). */
 export const UNKNOWN = '-';
@@ -139,4 +140,23 @@ export function truncateMiddle(text: string, max: number): string {
 export function pad(text: string, width: number, align: 'left' | 'right'): string {
   const fill = ' '.repeat(Math.max(0, width - displayWidth(text)));
   return align === 'left' ? text + fill : fill + text;
+}
+
+/**
+ * Where a round came from, as a reader finds it: the file relative to `cwd` (absolute when it is
+ * outside), then the test's full name, e.g. `perf/transfer.perf.ts > transfer holds 200 tps`.
+ */
+export function originText(origin: { file: string; test?: string } | undefined, cwd = process.cwd()): string {
+  if (!origin) return '';
+  const rel = relative(cwd, origin.file);
+  const file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : origin.file;
+  return origin.test ? `${file} > ${origin.test}` : file;
+}
+
+/** A plain figure: integers with thousands separators, fractions with three significant digits. */
+export function figure(n: number | null | undefined): string {
+  if (!known(n)) return UNKNOWN;
+  if (Number.isInteger(n)) return count(n);
+  const abs = Math.abs(n);
+  return abs >= 100 ? count(n) : n.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }

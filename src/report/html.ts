@@ -11,21 +11,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExpectationOutcome, LatencyStats, RoundResult } from '../stats/types.ts';
 import { type ChartSpec, roundCharts } from './charts.ts';
-import { ROUND_TABLE_HEADERS } from './console.ts';
-import { bytes, count, duration, ms, percent, tps } from './format.ts';
+import { ROUND_TABLE_HEADERS, unsettledLines } from './console.ts';
+import { bytes, count, duration, ms, originText, percent, tps } from './format.ts';
+import { metricValues, shownMetrics } from './metrics.ts';
 import { packageDir, REPORT_DIR } from './packages.ts';
 import { redact } from './redact.ts';
+import { safeFailureSamples } from './samples.ts';
 import type { RunReport } from './types.ts';
 import { type RoundVerdict, roundVerdict, secondsBetween, tally } from './verdict.ts';
 
-/** Escapes text for HTML element content and quoted attribute values. */
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values (one pass: configurations run to MiB). */
 export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(value ?? '').replace(/[&<>"']/g, (ch) => ENTITY[ch]);
 }
 
 /**
@@ -109,6 +108,19 @@ function expectationList(list: ExpectationOutcome[]): string {
   return `<ul class="expect">${items.join('')}</ul>`;
 }
 
+/**
+ * The summary table's view of a round's expectations: the broken ones in full, the kept ones as a
+ * count (each round's section lists them all), so the table fits a 1400 px screen.
+ */
+function expectationSummary(list: ExpectationOutcome[]): string {
+  if (list.length === 0) return '<span class="note">none</span>';
+  const failed = list.filter((e) => !e.pass);
+  const held = list.length - failed.length;
+  const items = failed.map((e) => `<li class="bad">✗ ${esc(e.matcher)}: expected ${esc(e.expected)}, actual ${esc(e.actual)}</li>`);
+  if (held > 0) items.push(`<li class="ok">✓ ${held} held</li>`);
+  return `<ul class="expect">${items.join('')}</ul>`;
+}
+
 function latencyCells(l: LatencyStats | undefined): Cell[] {
   if (!l || l.count === 0) return [num('-'), num('-'), num('-')];
   return [num(ms(l.max)), num(ms(l.min)), num(ms(l.avg))];
@@ -116,13 +128,18 @@ function latencyCells(l: LatencyStats | undefined): Cell[] {
 
 function summaryTable(rounds: RoundResult[]): string {
   const headers = ['Result', ...ROUND_TABLE_HEADERS.map((h) => ({ text: h, num: h !== 'Name' })), 'Expectations'];
-  const rows = rounds.map((r): Cell[] => {
+  const rows = rounds.map((r, i): Cell[] => {
     const l = r.latency;
     const has = l && l.count > 0;
+    const origin = originText(r.origin);
     return [
       { html: badge(roundVerdict(r)) },
-      num(String(r.roundIndex + 1)),
-      { html: `<a href="#round-${r.roundIndex + 1}">${esc(r.label)}</a>${r.aborted ? ' (aborted)' : ''}`, cls: 'name' },
+      // Rounds are numbered in run order (round indexes restart in every test file).
+      num(String(i + 1)),
+      {
+        html: `<a href="#round-${i + 1}">${esc(r.label)}</a>${r.aborted ? ' (aborted)' : ''}${origin ? `<div class="origin">${esc(origin)}</div>` : ''}`,
+        cls: 'name',
+      },
       num(count(r.succeeded)),
       { html: esc(count(r.failed)), num: true },
       num(tps(r.sendRate)),
@@ -130,7 +147,7 @@ function summaryTable(rounds: RoundResult[]): string {
       num(tps(r.throughput)),
       num(has ? ms(l.p95) : '-'),
       num(has ? ms(l.p99) : '-'),
-      { html: expectationList(r.expectations ?? []) },
+      { html: expectationSummary(r.expectations ?? []), cls: 'expect-cell' },
     ];
   });
   return table(headers, rows, 'summary');
@@ -158,20 +175,65 @@ function sortedCounts(record: Record<string, number>): Array<[string, number]> {
   return Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-function roundSection(r: RoundResult, charts: ChartSpec[]): string {
+/** Failures by reason, with the sample full messages of each reason when the round kept any. */
+function failuresTable(r: RoundResult): string {
+  const failures = sortedCounts(r.failuresByReason ?? {});
+  if (failures.length === 0) return '';
+  const total = r.succeeded + r.failed;
+  const samples = safeFailureSamples(r.failureSamples) ?? {};
+  const withSamples = Object.keys(samples).length > 0;
+  const sampleCell = (reason: string): Cell => {
+    const list = samples[reason] ?? [];
+    if (list.length === 0) return { html: '<span class="note">-</span>' };
+    return { html: `<ol class="samples">${list.map((m) => `<li><code>${esc(m)}</code></li>`).join('')}</ol>`, cls: 'samples-cell' };
+  };
+  const heads = ['Reason', { text: 'Count', num: true }, { text: 'Share', num: true }, ...(withSamples ? ['Sample messages'] : [])];
+  const rows = failures.map(([reason, c]) => [
+    txt(reason, { wrap: true }),
+    num(count(c)),
+    num(total > 0 ? `${((100 * c) / total).toFixed(1)}%` : '-'),
+    ...(withSamples ? [sampleCell(reason)] : []),
+  ]);
+  return `<h3>Failures by reason</h3>${table(heads, rows, 'failures')}`;
+}
+
+/** The monitors' Prometheus figures with units, without the rows where nothing happened. */
+function metricsTable(r: RoundResult): string {
+  const { shown, hidden } = shownMetrics(r.metrics ?? []);
+  if (shown.length === 0 && hidden === 0) return '';
+  const kv = (rec: Record<string, string>) =>
+    Object.entries(rec)
+      .map(([k, val]) => `${k}=${val}`)
+      .join(', ');
+  const note = hidden > 0 ? `<p class="note">${hidden} metric row(s) with nothing over this round (no increase, no observation, zero throughout) are left out; results.json has them.</p>` : '';
+  const body =
+    shown.length > 0
+      ? table(
+          ['Source', 'Metric', 'Labels', 'Kind', 'Value'],
+          shown.map((m) => [txt(m.source), txt(m.metric, { wrap: true }), txt(kv(m.labels ?? {}) || '-', { wrap: true }), txt(m.kind), txt(metricValues(m), { wrap: true })]),
+        )
+      : '';
+  return `<h3>Metrics</h3>${body}${note}`;
+}
+
+function roundSection(r: RoundResult, n: number, charts: ChartSpec[]): string {
   const v = roundVerdict(r);
-  const n = r.roundIndex + 1;
   const parts: string[] = [];
   parts.push(`<div class="round-head"><h2>Round ${n}: ${esc(r.label)}</h2>${badge(v)}</div>`);
   if (r.description) parts.push(`<p class="sub">${esc(r.description)}</p>`);
+  const origin = originText(r.origin);
+  if (origin) parts.push(`<p class="sub origin">From ${esc(origin)}</p>`);
   const load = r.txNumber !== undefined ? `${count(r.txNumber)} transactions` : r.txDuration !== undefined ? `${r.txDuration} s` : '';
   const rate = `${r.rateControl.type}${r.rateControl.opts ? ` ${JSON.stringify(r.rateControl.opts)}` : ''}`;
   parts.push(
     `<ul class="facts"><li><b>Rate control</b> ${esc(rate)}</li><li><b>Model</b> ${esc(r.model)}</li><li><b>Workers</b> ${esc(r.workers)}</li>` +
       `${load ? `<li><b>Length</b> ${esc(load)}</li>` : ''}<li><b>Trim</b> ${esc(r.trim)}</li><li><b>Started</b> ${esc(when(r.startedAt))}</li>` +
       `<li><b>Elapsed</b> ${esc(duration(r.elapsedSec))}</li><li><b>Succeeded</b> ${esc(count(r.succeeded))}</li><li><b>Failed</b> ${esc(count(r.failed))}</li>` +
+      `${r.unfinished ? `<li><b>Unfinished</b> ${esc(count(r.unfinished))}</li>` : ''}${r.interrupted ? `<li><b>Interrupted</b> ${esc(count(r.interrupted))}</li>` : ''}` +
       `<li><b>Throughput</b> ${esc(tps(r.throughput))} TPS (Caliper's, with failures: ${esc(tps(r.caliperThroughput))})</li></ul>`,
   );
+  const unsettled = unsettledLines(r);
+  if (unsettled.length > 0) parts.push(`<div class="unsettled">${unsettled.map((line) => `<p>${esc(line)}</p>`).join('')}</div>`);
   if (r.aborted) {
     const a = r.aborted;
     const who = [
@@ -189,16 +251,8 @@ function roundSection(r: RoundResult, charts: ChartSpec[]): string {
     parts.push(`<div class="charts">${charts.map((c) => `<div class="chart" id="${esc(c.id)}" data-chart="${esc(c.id)}"></div>`).join('')}</div>`);
   }
   parts.push(latencyTable(r));
-  const failures = sortedCounts(r.failuresByReason ?? {});
-  if (failures.length > 0) {
-    const total = r.succeeded + r.failed;
-    parts.push(
-      `<h3>Failures by reason</h3>${table(
-        ['Reason', { text: 'Count', num: true }, { text: 'Share', num: true }],
-        failures.map(([reason, c]) => [txt(reason, { wrap: true }), num(count(c)), num(total > 0 ? `${((100 * c) / total).toFixed(1)}%` : '-')]),
-      )}`,
-    );
-  }
+  const failures = failuresTable(r);
+  if (failures) parts.push(failures);
   if (r.conflicts) {
     const codes = sortedCounts(r.conflicts.byCode ?? {});
     const src = r.conflicts.source ? ` <span class="note">(from ${esc(r.conflicts.source)})</span>` : '';
@@ -236,19 +290,8 @@ function roundSection(r: RoundResult, charts: ChartSpec[]): string {
       )}`,
     );
   }
-  const metrics = r.metrics ?? [];
-  if (metrics.length > 0) {
-    const kv = (rec: Record<string, unknown>) =>
-      Object.entries(rec)
-        .map(([k, val]) => `${k}=${val === null ? '-' : String(val)}`)
-        .join(', ');
-    parts.push(
-      `<h3>Metrics</h3>${table(
-        ['Source', 'Metric', 'Labels', 'Kind', 'Value'],
-        metrics.map((m) => [txt(m.source), txt(m.metric, { wrap: true }), txt(kv(m.labels ?? {}) || '-', { wrap: true }), txt(m.kind), txt(kv(m.value ?? {}), { wrap: true })]),
-      )}`,
-    );
-  }
+  const metrics = metricsTable(r);
+  if (metrics) parts.push(metrics);
   return `<section class="round" id="round-${n}">\n${parts.join('\n')}\n</section>`;
 }
 
@@ -273,8 +316,9 @@ function configBlock(title: string, value: unknown): string {
 
 /**
  * Renders the whole run as one self-contained HTML page: header, summary table with expectations,
- * one section per round (charts, latency, failures, conflicts, resources, metrics), configuration
- * (redacted again here) and environment. Every user string is escaped; chart data travels as JSON.
+ * one section per round (charts, latency, failures with sample messages, conflicts, resources,
+ * metrics), configuration (redacted again here) and environment. Rounds are numbered in run order.
+ * Every user string is escaped; chart data travels as JSON.
  */
 export function renderHtml(report: RunReport): string {
   const a = loadAssets();
@@ -316,7 +360,7 @@ export function renderHtml(report: RunReport): string {
 <h2>Rounds</h2>
 <p class="note">Latency in milliseconds, rates in transactions per second. Throughput counts successful transactions.</p>
 ${summaryTable(report.rounds)}
-${report.rounds.map((r, i) => roundSection(r, chartsByRound[i])).join('\n')}
+${report.rounds.map((r, i) => roundSection(r, i + 1, chartsByRound[i])).join('\n')}
 <h2>Configuration</h2>
 <p class="note">Key material and secrets are replaced by [REDACTED].</p>
 ${configBlock('Benchmark', report.config?.benchmark)}

@@ -3,11 +3,11 @@
  * the Markdown CI summary and results.json, plus redact() and environmentInfo() for whoever builds the
  * RunReport.
  */
-export { type ConsoleOptions, RESOURCE_TABLE_HEADERS, ROUND_TABLE_HEADERS, resourceTable, roundDetails, roundTable } from './console.ts';
+export { type ConsoleOptions, FROM_HEADER, RESOURCE_TABLE_HEADERS, ROUND_TABLE_HEADERS, type RoundTableOptions, resourceTable, roundDetails, roundTable, unsettledLines } from './console.ts';
 export { environmentInfo } from './environment.ts';
 export { renderHtml } from './html.ts';
 export { type MarkdownOptions, renderMarkdown } from './markdown.ts';
 export { REDACTED, redact } from './redact.ts';
 export type { EnvironmentInfo, RunReport } from './types.ts';
 export { type RoundVerdict, roundVerdict, tally } from './verdict.ts';
-export { type WrittenReports, writeReports } from './write.ts';
+export { type WrittenReports, writeReports, writeReportsSync, writtenReportLines } from './write.ts';

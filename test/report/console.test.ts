@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { displayWidth } from '../../src/report/format.ts';
 import { RESOURCE_TABLE_HEADERS, ROUND_TABLE_HEADERS, resourceTable, roundDetails, roundTable } from '../../src/report/index.ts';
-import { abortedRound, conflictRound, openRound, queryRound } from './fixtures.ts';
+import { abortedRound, conflictRound, openRound, queryRound, twoFileReport } from './fixtures.ts';
 
 const rounds = [openRound, queryRound, conflictRound, abortedRound];
 
@@ -162,5 +162,38 @@ describe('roundDetails', () => {
     expect(d).toContain('top 10, 4 more');
     expect(d).toContain('| k9 ');
     expect(d).not.toContain('| k10 ');
+  });
+});
+
+describe('rounds of several test files', () => {
+  const { rounds: fromFiles } = twoFileReport('/work/project');
+
+  test('From names the test file (relative) and the test; Test counts from firstTest in run order', () => {
+    const lines = roundTable(fromFiles.slice(2), { firstTest: 3, cwd: '/work/project' }).split('\n');
+    expect(cells(lines[1])).toEqual([...ROUND_TABLE_HEADERS, 'From']);
+    expect(cells(lines[3])[0]).toBe('3');
+    expect(cells(lines[3]).at(-1)).toBe('perf/transfer.perf.ts > transfer under contention');
+    expect(cells(lines[4])[0]).toBe('4');
+    expectIntactBox(lines.join('\n'));
+  });
+
+  test('without firstTest each round keeps its own number; without origins there is no From column', () => {
+    expect(cells(roundTable(fromFiles.slice(2), { cwd: '/work/project' }).split('\n')[3])[0]).toBe('1');
+    expect(cells(roundTable([openRound]).split('\n')[1])).toEqual([...ROUND_TABLE_HEADERS]);
+  });
+
+  test('a file outside the current folder is shown absolute, a long From cut in the middle', () => {
+    const line = roundTable([fromFiles[0]], { cwd: '/elsewhere' }).split('\n')[3];
+    const from = cells(line).at(-1)!;
+    expect(from).toMatch(/^\/work\/project\/perf\/accounts\.p\.\.\.accounts > open holds 50 tps$/);
+    expect(from).toHaveLength(60);
+  });
+
+  test('details say how many transactions were unfinished and interrupted, under the run number', () => {
+    const text = roundDetails(fromFiles[2], { test: 3 });
+    expect(text.split('\n')[0]).toBe('Round 3 (transfer):');
+    expect(text).toContain("Unfinished: 40 transaction(s) never settled (no answer within the transaction timeout, or still open when the round ended); counted as failed with reason 'unfinished', they do not stretch the elapsed time.");
+    expect(text).toContain('Interrupted: 7 transaction(s) were in flight when the round was interrupted; counted neither as succeeded nor as failed.');
+    expect(roundDetails(openRound)).not.toContain('Unfinished');
   });
 });

@@ -221,3 +221,46 @@ export function runReport(rounds: RoundResult[] = [openRound, queryRound, confli
     },
   };
 }
+
+/** A PEM private key as an SDK error message might quote it (never a real key). */
+export const QUOTED_KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
+
+/**
+ * A run of two test files as Vitest runs them: round indexes restart at 0 in each file, and each round
+ * says which file and test it came from. The second file's transfer round left transactions
+ * unsettled and kept sample failure messages; the first round's metrics include a chaincode the round
+ * never called.
+ */
+export function twoFileReport(cwd: string): RunReport {
+  const file = (name: string) => `${cwd}/perf/${name}`;
+  const open: RoundResult = {
+    ...openRound,
+    roundIndex: 0,
+    origin: { file: file('accounts.perf.ts'), test: 'accounts > open holds 50 tps' },
+    metrics: [
+      ...openRound.metrics!,
+      { source: 'prometheus', metric: 'endorser_proposal_duration', labels: { chaincode: 'marbles', channel: 'mychannel' }, kind: 'histogram', value: { count: 0, sum: 0, avg: null, p50: null, p95: null, p99: null } },
+      { source: 'prometheus', metric: 'endorser_proposals_received', labels: { chaincode: 'marbles' }, kind: 'counter', value: { increase: 0 } },
+    ],
+  };
+  const query: RoundResult = { ...queryRound, roundIndex: 1, origin: { file: file('accounts.perf.ts'), test: 'accounts > query holds 100 tps' } };
+  const transfer: RoundResult = {
+    ...conflictRound,
+    roundIndex: 0,
+    origin: { file: file('transfer.perf.ts'), test: 'transfer under contention' },
+    failed: 352,
+    failuresByReason: { MVCC_READ_CONFLICT: 300, unfinished: 40, 'endorse: chaincode error': 12 },
+    unfinished: 40,
+    interrupted: 7,
+    failureSamples: {
+      'endorse: chaincode error': [
+        'transaction 4f2a... endorse failed: chaincode response 500, account_0007 has insufficient funds',
+        `10 ABORTED: failed to endorse transaction, see attached details for more info; profile said ${QUOTED_KEY}`,
+        'x'.repeat(2000),
+        'a fourth message beyond the limit',
+      ],
+    },
+  };
+  const mint: RoundResult = { ...abortedRound, roundIndex: 1, origin: { file: file('transfer.perf.ts'), test: 'mint ramps up' } };
+  return runReport([open, query, transfer, mint]);
+}

@@ -10,10 +10,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PALETTE } from '../../src/report/charts.ts';
+import { LATENCY_P95_COLOR, PALETTE } from '../../src/report/charts.ts';
 import { renderHtml, writeReports } from '../../src/report/index.ts';
 import type { RunReport } from '../../src/report/types.ts';
-import { abortedRound, conflictRound, openRound, queryRound, runReport } from './fixtures.ts';
+import { abortedRound, conflictRound, openRound, QUOTED_KEY, queryRound, runReport, twoFileReport } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -167,6 +167,111 @@ describe('HTML report in Chromium', () => {
     } finally {
       await page.close();
     }
+  });
+});
+
+/** Pixels of a canvas within `tolerance` of the colour `#rrggbb`, counted in the page. */
+async function colourPixels(page: import('playwright-core').Page, selector: string, hex: string, tolerance = 30): Promise<number> {
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  return page.evaluate(
+    ([sel, [r, g, b], tol]) => {
+      const c = document.querySelector<HTMLCanvasElement>(sel as string);
+      if (!c) return -1;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3] > 200 && Math.abs(px[i] - r) < tol && Math.abs(px[i + 1] - g) < tol && Math.abs(px[i + 2] - b) < tol) n++;
+      }
+      return n;
+    },
+    [selector, rgb, tolerance] as const,
+  );
+}
+
+describe('HTML report at 1400 px, as a reader on a laptop sees it', () => {
+  test('the page and the rounds table fit, rounds are numbered in run order and name their test, p95 is visible', async () => {
+    const report = twoFileReport(process.cwd());
+    // Per-second percentiles as a light round gives them: p95 and p99 fall in the same HDR bucket.
+    report.rounds[1] = { ...report.rounds[1], series: report.rounds[1].series.map((p) => ({ ...p, p95: p.p99 })) };
+    const file = join(dir, 'laptop.html');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, renderHtml(report));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      const layout = await page.evaluate(() => {
+        const box = document.querySelector('table.summary')!.parentElement!;
+        return {
+          page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
+          summary: [box.scrollWidth, box.clientWidth],
+          wider: Array.from(document.querySelectorAll('.scroll')).filter((d) => d.scrollWidth > d.clientWidth).length,
+        };
+      });
+      expect(layout.page[0]).toBeLessThanOrEqual(layout.page[1]);
+      // The rounds table fits its box: nothing to scroll sideways for.
+      expect(layout.summary[0]).toBeLessThanOrEqual(layout.summary[1]);
+      expect(layout.wider).toBe(0);
+
+      const numbers = await page.locator('table.summary tbody tr td:nth-child(2)').allTextContents();
+      expect(numbers).toEqual(['1', '2', '3', '4']);
+      const ids = await page.evaluate(() => Array.from(document.querySelectorAll('section.round')).map((s) => s.id));
+      expect(ids).toEqual(['round-1', 'round-2', 'round-3', 'round-4']);
+      await expect(page.locator('table.summary tbody tr').nth(2).locator('.origin').textContent()).resolves.toBe('perf/transfer.perf.ts > transfer under contention');
+      await expect(page.locator('#round-3 p.origin').textContent()).resolves.toBe('From perf/transfer.perf.ts > transfer under contention');
+
+      // p95 drawn over the same values as p99 still shows its own colour, in quantity.
+      const p95 = await colourPixels(page, '#c1-latency canvas', LATENCY_P95_COLOR);
+      const p50 = await colourPixels(page, '#c1-latency canvas', PALETTE[0]);
+      expect(p95).toBeGreaterThan(1000);
+      expect(p50).toBeGreaterThan(200);
+
+      const artifacts = resolve('test-artifacts');
+      await mkdir(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'report-1400.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('HTML round sections', () => {
+  const html = renderHtml(twoFileReport(process.cwd()));
+  const section = (n: number) => html.slice(html.indexOf(`<section class="round" id="round-${n}">`), html.indexOf('</section>', html.indexOf(`id="round-${n}"`)));
+
+  test('metrics carry units, and rows where nothing happened in the round are left out', () => {
+    const s = section(1);
+    expect(s).toContain('count 1,000, sum 11.90 s, p50 11.00 ms, p95 24.00 ms, p99 33.00 ms');
+    expect(s).toContain('max 212, avg 161');
+    expect(s).toContain('increase 1,000');
+    expect(s).not.toContain('0.024');
+    expect(s).not.toContain('marbles');
+    expect(s).toContain('2 metric row(s) with nothing over this round');
+  });
+
+  test('unfinished and interrupted transactions are shown with what they mean', () => {
+    const s = section(3);
+    expect(s).toContain('<li><b>Unfinished</b> 40</li>');
+    expect(s).toContain('<li><b>Interrupted</b> 7</li>');
+    expect(s).toContain('Unfinished: 40 transaction(s) never settled');
+    expect(s).toContain('Interrupted: 7 transaction(s) were in flight when the round was interrupted; counted neither as succeeded nor as failed.');
+    expect(section(1)).not.toContain('Unfinished');
+  });
+
+  test('failures show up to 3 sample messages per reason, cut to 500 characters, without key material', () => {
+    const s = section(3);
+    const failures = s.slice(s.indexOf('<h3>Failures by reason</h3>'), s.indexOf('</table>', s.indexOf('<h3>Failures by reason</h3>')));
+    expect(failures).toContain('<th>Sample messages</th>');
+    expect(failures).toContain('account_0007 has insufficient funds');
+    expect(failures).toContain('profile said [REDACTED]');
+    expect(failures).not.toContain('MIGHAgEAMBMG');
+    expect(failures).toContain(`${'x'.repeat(499)}…`);
+    expect(failures).not.toContain('x'.repeat(500));
+    expect(failures).not.toContain('a fourth message');
+    expect(failures.match(/<li><code>/g)).toHaveLength(3);
+    expect(QUOTED_KEY).toContain('MIGHAgEAMBMG');
   });
 });
 

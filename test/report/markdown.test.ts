@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { environmentInfo, renderMarkdown, ROUND_TABLE_HEADERS, writeReports } from '../../src/report/index.ts';
-import { openRound, queryRound, runReport } from './fixtures.ts';
+import { environmentInfo, renderMarkdown, ROUND_TABLE_HEADERS, writeReports, writeReportsSync } from '../../src/report/index.ts';
+import type { RunReport } from '../../src/report/types.ts';
+import { openRound, queryRound, runReport, twoFileReport } from './fixtures.ts';
 
 describe('renderMarkdown', () => {
   const md = renderMarkdown(runReport(), { htmlPath: 'ledgerbench-results/report.html' });
@@ -43,6 +44,60 @@ describe('renderMarkdown', () => {
     expect(row.split(/(?<!\\)\|/)).toHaveLength(14);
     expect(nasty).not.toContain('<script>');
     expect(row).toContain('\\*bold\\*');
+  });
+});
+
+describe('renderMarkdown of a run of several test files', () => {
+  const md = renderMarkdown(twoFileReport(process.cwd()));
+  const lines = md.split('\n');
+
+  test('Test numbers the rounds in run order, as the console does, and From names file and test', () => {
+    const header = lines.findIndex((l) => l.startsWith('| Result |'));
+    expect(lines[header]).toBe(`| Result | ${ROUND_TABLE_HEADERS.join(' | ')} | From |`);
+    expect(lines[header + 1].endsWith('| --- |')).toBe(true);
+    const rows = lines.slice(header + 2, header + 6).map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()));
+    expect(rows.map((c) => c[2])).toEqual(['1', '2', '3', '4']);
+    expect(rows.map((c) => c.at(-2))).toEqual([
+      'perf/accounts.perf.ts &gt; accounts &gt; open holds 50 tps',
+      'perf/accounts.perf.ts &gt; accounts &gt; query holds 100 tps',
+      'perf/transfer.perf.ts &gt; transfer under contention',
+      'perf/transfer.perf.ts &gt; mint ramps up',
+    ]);
+    // Problems name the rounds by the same numbers.
+    expect(md).toContain('- **3 transfer** toHaveSuccessRateAbove');
+    expect(md).toContain('- **4 mint** aborted');
+  });
+
+  test('unfinished and interrupted transactions get their own list', () => {
+    expect(md).toContain('### Unsettled transactions');
+    expect(md).toContain("- **3 transfer** Unfinished: 40 transaction(s) never settled (no answer within the transaction timeout, or still open when the round ended); counted as failed with reason 'unfinished', they do not stretch the elapsed time.");
+    expect(md).toContain('- **3 transfer** Interrupted: 7 transaction(s) were in flight when the round was interrupted; counted neither as succeeded nor as failed.');
+    expect(renderMarkdown(runReport())).not.toContain('Unsettled');
+  });
+});
+
+describe('results.json', () => {
+  test('keeps each round\'s origin, and failure samples within their limits and without key material', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'lb-report-json-'));
+    try {
+      const paths = writeReportsSync(twoFileReport('/work/project'), join(tmp, 'out'));
+      const text = await readFile(paths.json, 'utf8');
+      const parsed = JSON.parse(text) as RunReport;
+      expect(parsed.rounds.map((r) => r.origin)).toEqual([
+        { file: '/work/project/perf/accounts.perf.ts', test: 'accounts > open holds 50 tps' },
+        { file: '/work/project/perf/accounts.perf.ts', test: 'accounts > query holds 100 tps' },
+        { file: '/work/project/perf/transfer.perf.ts', test: 'transfer under contention' },
+        { file: '/work/project/perf/transfer.perf.ts', test: 'mint ramps up' },
+      ]);
+      const samples = parsed.rounds[2].failureSamples?.['endorse: chaincode error'] ?? [];
+      expect(samples).toHaveLength(3);
+      expect(samples[1]).toContain('profile said [REDACTED]');
+      expect(samples[2]).toHaveLength(500);
+      expect(text).not.toContain('MIGHAgEAMBMG');
+      expect(parsed.rounds[2]).toMatchObject({ unfinished: 40, interrupted: 7 });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -43,7 +43,7 @@
         ...spec.series.map((s) => ({
           label: s.label,
           stroke: s.color,
-          width: 2,
+          width: s.width ?? 2,
           dash: s.dash ? [6, 4] : [],
           spanGaps: false,
           points: { show: Boolean(spec.xTicks) },
