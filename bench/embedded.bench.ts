@@ -34,7 +34,7 @@ async function bench(verify: boolean, batchTimeout: string, transfers: number): 
   const run = (o: Omit<BenchRoundOptions, 'workload'> & { workload: string }, roundIndex: number): Promise<RoundResult> =>
     runRound(normalizeRound({ ...o, workload: resolve('perf/workloads', o.workload) }, { source: 'bench/embedded.bench.ts', field: '', baseDir: process.cwd(), roundIndex }), { network: network.ref, runId: 'bench' });
   try {
-    const saturate = { type: 'fixed-load', opts: { transactionLoad: 400 } };
+    const saturate = { type: 'fixed-load', opts: { transactionLoad: 400 } } as const;
     const open = await run({ label: 'open', workers: 2, txNumber: 2 * transfers, rateControl: saturate, workload: 'open-accounts.ts' }, 0);
     const transfer = await run({ label: 'transfer', workers: 2, txNumber: transfers, rateControl: saturate, workload: 'transfer.ts', arguments: { accountsRound: 0 } }, 1);
     const light = await run({ label: 'light', workers: 1, txDuration: 5, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, workload: 'open-accounts.ts' }, 2);

@@ -74,7 +74,7 @@ export async function benchFixedCost(): Promise<Record<string, number>> {
  */
 export async function benchMonitorOverhead(txNumber = 3_000_000): Promise<Record<string, number>> {
   const best = { off: 0, on: 0 };
-  const spec = { workers: 2, txNumber, rateControl: { type: 'fixed-load', opts: { transactionLoad: 2000 } } };
+  const spec = { workers: 2, txNumber, rateControl: { type: 'fixed-load', opts: { transactionLoad: 2000 } } } as const;
   for (let i = 0; i < 3; i++) {
     best.off = Math.max(best.off, (await noopRound(spec, 'monitors-off')).throughput);
     const monitors = new MonitorSet(createMonitors(undefined, { file: 'bench', warn: () => {}, intervalMs: 1000 }));

@@ -43,6 +43,11 @@ export interface RoundSpec {
    * Rounds whose init preloads assets need more than the default (120 s).
    */
   readyTimeoutMs?: number;
+  /**
+   * Most transactions in flight at once, all workers together (open-model rounds). A send that would
+   * exceed it is not made and counts as dropped. Unset: a default from the workers' memory budget.
+   */
+  maxInFlight?: number;
   /** The file the round came from (YAML path or the calling test file), for error messages. */
   source: string;
 }

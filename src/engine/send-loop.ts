@@ -49,6 +49,11 @@ export interface SendLoopOptions {
    * limit.
    */
   settleLimitMs?: number;
+  /**
+   * Most transactions in flight at once (open model): a transaction due while this many are open is
+   * not sent, and is recorded as dropped. Unset: no limit.
+   */
+  maxInFlight?: number;
 }
 
 /** Drives one worker's sending; `stop()` may be called at any time. */
@@ -119,7 +124,8 @@ export class SendLoop {
         sinceYield = 0;
         if (this.stopped) break;
       }
-      this.send(index, due);
+      if (this.o.maxInFlight !== undefined && recorder.sent - recorder.completed >= this.o.maxInFlight) recorder.onDropped(index, due);
+      else this.send(index, due);
       index++;
       if (++sinceYield >= SENDS_PER_YIELD) {
         sinceYield = 0;

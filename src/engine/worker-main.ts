@@ -12,6 +12,7 @@ import type { RateController } from '../rate/types.ts';
 import { TxRecorder } from '../stats/recorder.ts';
 import { loadWorkloadModule, makeRunnable, type RunnableWorkload } from './dialects.ts';
 import type { FromWorker, InitMessage, StartMessage, ToWorker } from './messages.ts';
+import { workerMaxInFlight } from './in-flight.ts';
 import { SendLoop } from './send-loop.ts';
 import { WorkloadInitError } from './workload-errors.ts';
 
@@ -100,6 +101,8 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
     txCount: p.init.txCount,
     durationMs: p.durationMs,
     settleLimitMs: round.txTimeoutMs + SETTLE_GRACE_MS,
+    // A closed-model controller bounds its own backlog; only the open model needs the cap.
+    maxInFlight: p.controller.model === 'open' ? workerMaxInFlight(round.maxInFlight, round.workers, p.init.network.connector) : undefined,
   });
   if (stopReason) loop.stop();
   const cpuAtStart = process.cpuUsage();

@@ -52,6 +52,7 @@ export class RoundAggregator {
   private keptFailed = 0;
   private keptUnfinished = 0;
   private keptInterrupted = 0;
+  private keptDropped = 0;
   private firstSend = Number.POSITIVE_INFINITY;
   private lastSend = Number.NEGATIVE_INFINITY;
   private lastDone = Number.NEGATIVE_INFINITY;
@@ -96,6 +97,7 @@ export class RoundAggregator {
     this.keptFailed += s.keptFailed;
     this.keptUnfinished += s.keptUnfinished;
     this.keptInterrupted += s.keptInterrupted;
+    this.keptDropped += s.keptDropped;
     if (s.firstSendMs !== null && s.firstSendMs < this.firstSend) this.firstSend = s.firstSendMs;
     if (s.lastSendMs !== null && s.lastSendMs > this.lastSend) this.lastSend = s.lastSendMs;
     if (s.lastDoneMs !== null && s.lastDoneMs > this.lastDone) this.lastDone = s.lastDoneMs;
@@ -181,6 +183,7 @@ export class RoundAggregator {
     if (m.txDuration !== undefined) result.txDuration = m.txDuration;
     if (this.keptUnfinished > 0) result.unfinished = this.keptUnfinished;
     if (this.keptInterrupted > 0) result.interrupted = this.keptInterrupted;
+    if (this.keptDropped > 0) result.dropped = this.keptDropped;
     if (this.corrected !== null) result.correctedLatency = toLatencyStats(this.corrected);
     if (this.lateness !== null) result.sendLateness = toLatencyStats(this.lateness);
     if (extra?.aborted !== undefined) result.aborted = extra.aborted;

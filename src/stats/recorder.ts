@@ -64,6 +64,7 @@ export class TxRecorder {
   private keptFailed = 0;
   private keptUnfinished = 0;
   private keptInterrupted = 0;
+  private keptDropped = 0;
   private firstSend = Number.POSITIVE_INFINITY;
   private lastSend = Number.NEGATIVE_INFINITY;
   /** Latest completion that settled on its own: a success, or a failure that was not a timeout. */
@@ -235,6 +236,16 @@ export class TxRecorder {
     this.countFailure(UNFINISHED_REASON);
   }
 
+  /**
+   * Transaction txIndex, due at intendedMs, was not sent: too many were in flight. Trim by seconds
+   * judges it by its intended time, since it has no send time.
+   */
+  onDropped(txIndex: number, intendedMs: number): void {
+    const key = this.trimByTx ? txIndex : intendedMs;
+    if (key < this.keepFrom || key >= this.keepTo) return;
+    this.keptDropped++;
+  }
+
   /** Delta since the previous call (or the round start), JSON/structured-clone safe. Resets the deltas. */
   takeSnapshot(): StatsSnapshot {
     const phases: Record<string, string> = {};
@@ -251,6 +262,7 @@ export class TxRecorder {
       keptFailed: this.keptFailed,
       keptUnfinished: this.keptUnfinished,
       keptInterrupted: this.keptInterrupted,
+      keptDropped: this.keptDropped,
       firstSendMs: Number.isFinite(this.firstSend) ? this.firstSend : null,
       lastSendMs: Number.isFinite(this.lastSend) ? this.lastSend : null,
       lastDoneMs: Number.isFinite(this.lastDone) ? this.lastDone : null,
@@ -271,6 +283,7 @@ export class TxRecorder {
     this.keptFailed = 0;
     this.keptUnfinished = 0;
     this.keptInterrupted = 0;
+    this.keptDropped = 0;
     this.firstSend = Number.POSITIVE_INFINITY;
     this.lastSend = Number.NEGATIVE_INFINITY;
     this.lastDone = Number.NEGATIVE_INFINITY;

@@ -37,6 +37,8 @@ export interface StatsSnapshot {
   keptUnfinished: number;
   /** Kept transactions in flight when the round was stopped (neither succeeded nor failed). */
   keptInterrupted: number;
+  /** Kept sends not made because too many transactions were in flight. */
+  keptDropped: number;
   /** Earliest and latest send of a kept transaction in this delta (ms since round start); null if none. */
   firstSendMs: number | null;
   lastSendMs: number | null;

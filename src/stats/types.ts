@@ -146,6 +146,11 @@ export interface RoundResult {
    */
   unfinished?: number;
   /**
+   * Sends the open model called for but did not make because maxInFlight transactions were already
+   * in flight (k6's dropped iterations): the network did not keep up. Not in succeeded or failed.
+   */
+  dropped?: number;
+  /**
    * Transactions still in flight when the round was interrupted (Ctrl-C, cancel): not counted as
    * succeeded or failed, since nobody waited for their outcome.
    */

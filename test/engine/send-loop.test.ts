@@ -134,6 +134,22 @@ describe('send loop', () => {
     expect(rec.failed).toBe(1);
   });
 
+  test('maxInFlight: a due transaction is not sent while the limit is open, and counts as dropped', async () => {
+    const now = clock();
+    const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 2000 } }, { ...ctx, txCount: 100 });
+    const rec = recorder(true, 100);
+    // Nothing answers for 100 ms: at 2,000 tps, 200 would be due meanwhile.
+    const run = () => new Promise<TxOutcome>((r) => setTimeout(() => r({ ok: true }), 100));
+    const loop = new SendLoop({ controller, recorder: rec, run, now, txCount: 100, maxInFlight: 10 });
+    await loop.run();
+    await loop.drain(1000, 'unfinished');
+    const snap = rec.takeSnapshot();
+    expect(rec.sent).toBe(10);
+    expect(snap.keptDropped).toBe(90);
+    expect(snap.keptSucceeded).toBe(10);
+    expect(snap.keptFailed).toBe(0);
+  });
+
   test('stopped rounds count what is still in flight as interrupted, neither success nor failure', async () => {
     const now = clock();
     const controller = await createRateController({ type: 'fixed-rate', opts: { tps: 100 } }, { ...ctx, txCount: 100 });

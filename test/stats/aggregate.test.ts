@@ -52,16 +52,18 @@ describe('RoundAggregator', () => {
     expect(r.sendRate).toBeCloseTo(6 / 1.4, 12);
   });
 
-  test('interrupted transactions are neither successes nor failures', () => {
+  test('interrupted and dropped transactions are neither successes nor failures', () => {
     const agg = new RoundAggregator(meta());
     const rec = recorder();
     feed(rec, FOUR);
     rec.onSend(4, 1400, 1400);
     rec.onUnsettled(4, 1400, 2000, 'interrupted');
+    rec.onDropped(5, 1500);
     agg.add(0, rec.takeSnapshot());
     const r = agg.result();
     expect(r.succeeded + r.failed).toBe(4);
     expect(r.interrupted).toBe(1);
+    expect(r.dropped).toBe(1);
     expect(r.unfinished).toBeUndefined();
     expect(r.throughput).toBeCloseTo(3 / 3.1, 12);
   });
