@@ -244,6 +244,36 @@ channels:
     }
   }, 60_000);
 
+  test('kill -9 of `network up` while the network is still starting leaves no network process behind', async () => {
+    const file = writeNetworkFile(`
+type: embedded
+organizations:
+  - { mspId: Org1MSP, users: 1 }
+channels:
+  - name: mychannel
+    chaincodes:
+      - { name: counter, path: ${chaincodePath('counter')}, endorsementPolicy: "OR('Org1MSP.peer')" }
+`);
+    const stateDir = tempDir('lb-nettest-upstate-');
+    const o = owner(`
+      const { networkUp } = await import(${JSON.stringify(resolve(ROOT, 'src/network/index.ts'))});
+      console.log('STARTING');
+      await networkUp(${JSON.stringify(file)}, ${JSON.stringify(stateDir)});
+      console.log('READY');
+    `);
+    try {
+      await o.next(/^STARTING$/);
+      expect(await eventually(() => networkPids(file).length > 0, 10_000)).toBe(true);
+      const [pid] = networkPids(file);
+      expect(o.lines).not.toContain('READY');
+      process.kill(o.proc.pid!, 'SIGKILL');
+      expect(await eventually(() => !alive(pid), 15_000)).toBe(true);
+      expect(existsSync(join(stateDir, 'network.json'))).toBe(false);
+    } finally {
+      kill(o.proc.pid, file);
+    }
+  }, 60_000);
+
   test('kill -9 of the owner of a running network stops the network', async () => {
     const file = writeNetworkFile(`
 type: embedded

@@ -29,15 +29,14 @@ async function main(): Promise<void> {
   }
   const detached = flags.includes('--detached');
   // A parent that goes away while the network is still starting (the network runs in its own process
-  // group, so nothing else would end it) ends it at once: there is nothing to stop yet.
+  // group, so nothing else would end it) ends it at once: there is nothing to stop yet. Also when
+  // detached: `network up` lets go of it only once it is ready and recorded.
   const parentGoneDuringStart = () => {
-    rmSync(outDir, { recursive: true, force: true });
+    if (!detached) rmSync(outDir, { recursive: true, force: true });
     process.exit(1);
   };
-  if (!detached) {
-    if (!process.connected) parentGoneDuringStart();
-    process.once('disconnect', parentGoneDuringStart);
-  }
+  if (!process.connected) parentGoneDuringStart();
+  process.once('disconnect', parentGoneDuringStart);
   // Chaincode console output goes to a log per chaincode, not into the run's output; say where once.
   const chaincodeLogs = new ChaincodeLogs(chaincodeLogDir(outDir, detached, cfg.name));
   routeChaincodeConsole();
