@@ -165,6 +165,19 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
     expect(err.fix).toMatch(/fix the chaincode where the frame above points/);
   });
 
+  test('a chaincode file that throws at its top level: the error names its file and line', async () => {
+    const dir = join(root, 'top-level-throw');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'top-level-throw', scripts: { start: 'node chaincode.js' } }));
+    writeFileSync(join(dir, 'chaincode.js'), "'use strict';\nconsole.log('connecting to the pricing service');\nthrow new TypeError('PRICING_URL is not set');\n");
+    const file = writeNetworkFile(network('top-level', [`{ name: pricing, path: ${dir} }`]));
+    const err = (await startNetwork(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(`${join(dir, 'chaincode.js')} (package.json scripts.start "node chaincode.js") threw while loading: TypeError: PRICING_URL is not set`);
+    expect(err.message).toContain(`${join(dir, 'chaincode.js')}:3:`);
+    expect(err.message).toContain('| connecting to the pricing service');
+  });
+
   test('a start script whose file neither starts a chaincode nor exports one: the error names package.json scripts.start and the fix', async () => {
     const dir = join(root, 'starts-nothing');
     mkdirSync(dir);
