@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeRound } from '../../src/config/round.ts';
 import { createFabricGatewayConnector } from '../../src/connectors/fabric-gateway/index.ts';
 import { runRound } from '../../src/engine/manager.ts';
+import { createMonitors, MonitorSet } from '../../src/monitors/index.ts';
+import type { RoundResult } from '../../src/stats/types.ts';
 import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import { alive, eventually } from '../support/processes.ts';
@@ -46,7 +48,7 @@ async function expectNothingLeft(pids: number[], chaincodeMarkers: string[]): Pr
 }
 
 describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)', () => {
-  test('comes up with the chaincode deployed, runs a round of the seed open benchmark, and stops leaving nothing', async () => {
+  test('comes up with the chaincode deployed, runs the seed open and query rounds with every node monitored, and stops leaving nothing', async () => {
     const started = performance.now();
     const log: string[] = [];
     const handle = (await startNetwork(NETWORK, { log: (l) => log.push(l) })) as FabricNetworkHandle;
@@ -59,17 +61,39 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       expect(handle.metricsUrls).toHaveLength(3);
       expect(handle.ref).toMatchObject({ connector: 'fabric-gateway' });
 
-      const spec = normalizeRound(
-        { label: 'open', workload: 'open.js', txNumber: 40, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 10000 } },
-        { source: NETWORK, field: '', baseDir: SEED_SIMPLE, roundIndex: 0 },
-      );
-      const r = await runRound(spec, { network: handle.ref, runId: 'fabric-test', networkProcesses: handle.pids });
-      console.log(`open round on Fabric: succ ${r.succeeded} fail ${r.failed} throughput ${r.throughput.toFixed(1)} tps, p95 ${r.latency.p95} ms`, r.failuresByReason);
+      const monitors = new MonitorSet(createMonitors(undefined, { file: NETWORK, warn: (w) => console.warn(w), ownProcesses: handle.pids, metricsUrls: handle.metricsUrls, intervalMs: 1000 }));
+      await monitors.start();
+      const origin = { source: NETWORK, field: '', baseDir: SEED_SIMPLE };
+      const env = { network: handle.ref, runId: 'fabric-test', networkProcesses: handle.pids, monitors };
+      let r: RoundResult;
+      try {
+        r = await runRound(
+          normalizeRound({ label: 'open', workload: 'open.js', txNumber: 40, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 10000 } }, { ...origin, roundIndex: 0 }),
+          env,
+        );
+        console.log(`open round on Fabric: succ ${r.succeeded} fail ${r.failed} throughput ${r.throughput.toFixed(1)} tps, p95 ${r.latency.p95} ms`, r.failuresByReason);
+        // The seed's query round reads the accounts the open round wrote, on a peer, without ordering.
+        const q = await runRound(normalizeRound({ label: 'query', workload: 'query.js', txNumber: 20, rateControl: { type: 'fixed-rate', opts: { tps: 20 } } }, { ...origin, roundIndex: 1 }), env);
+        console.log(`query round on Fabric: succ ${q.succeeded} fail ${q.failed} throughput ${q.throughput.toFixed(1)} tps`, q.failuresByReason);
+        expect(q.succeeded).toBe(20);
+      } finally {
+        await monitors.stop();
+      }
       expect(r.aborted).toBeUndefined();
       expect(r.succeeded).toBeGreaterThan(0);
       expect(r.succeeded + r.failed).toBe(40);
       expect(r.failed).toBe(0);
       for (const phase of ['endorse', 'order', 'commit']) expect(r.phases?.[phase]?.count ?? 0, `phase ${phase}`).toBeGreaterThan(0);
+      // Every node and chaincode service is monitored by default, and each peer's own metrics are read.
+      for (const { name } of handle.pids) {
+        const row = r.resources?.find((x) => x.name.includes(name));
+        expect(row, `resource row for ${name} in ${JSON.stringify(r.resources?.map((x) => x.name))}`).toBeDefined();
+        expect(row!.memoryMaxBytes ?? 0).toBeGreaterThan(0);
+      }
+      const proposals = r.metrics?.filter((m) => m.metric === 'endorser_proposals_received') ?? [];
+      expect(proposals.length).toBeGreaterThan(0);
+      // 40 submits, each endorsed on both organizations' peers (AND policy).
+      expect(proposals.reduce((n, m) => n + (m.value.increase ?? 0), 0)).toBeGreaterThanOrEqual(80);
       // Real ordering: a transaction waits for its block, which BatchTimeout (500 ms) bounds at this load.
       expect(r.latency.p50).toBeGreaterThan(20);
     } finally {
