@@ -17,7 +17,7 @@ const OPTIONS = {
 
 /** Runs the agent command with the arguments after `agent`; resolves with the exit code. */
 export async function agentCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, OPTIONS, AGENT_HELP);
+  const { values } = parseCommandArgs({ args: argv, options: OPTIONS, strict: true }, AGENT_HELP);
   if (values.help) {
     process.stdout.write(helpText(AGENT_HELP));
     return 0;

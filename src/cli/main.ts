@@ -1,9 +1,6 @@
 /** The `ledgerbench` command: dispatches to `run`, `network up|down` and `agent`, each with its own help. */
 import { ConfigError } from '../config/errors.ts';
 import { toolVersion } from '../version.ts';
-import { agentCommand } from './agent.ts';
-import { networkCommand } from './network.ts';
-import { runCommand } from './run.ts';
 import { AGENT_HELP, helpText, MAIN_HELP, NETWORK_HELP, RUN_HELP, UsageError } from './usage.ts';
 
 const COMMANDS = { run: RUN_HELP, network: NETWORK_HELP, agent: AGENT_HELP };
@@ -29,9 +26,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(help ?? MAIN_HELP));
     return 0;
   }
-  if (command === 'run') return runCommand(rest);
-  if (command === 'network') return networkCommand(rest);
-  if (command === 'agent') return agentCommand(rest);
+  // Each command loads its own modules (engine, network, reports) only when it runs, so --help and
+  // --version answer at once.
+  if (command === 'run') return (await import('./run.ts')).runCommand(rest);
+  if (command === 'network') return (await import('./network.ts')).networkCommand(rest);
+  if (command === 'agent') return (await import('./agent.ts')).agentCommand(rest);
   throw new UsageError(`unknown command: ${command}`, MAIN_HELP);
 }
 

@@ -22,7 +22,7 @@ export async function networkCommand(argv: string[]): Promise<number> {
 const STATE_OPTIONS = { state: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 async function up(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, STATE_OPTIONS, NETWORK_UP_HELP, true);
+  const { values, positionals } = parseCommandArgs({ args: argv, options: STATE_OPTIONS, allowPositionals: true, strict: true }, NETWORK_UP_HELP);
   if (values.help) {
     process.stdout.write(helpText(NETWORK_UP_HELP));
     return 0;
@@ -36,7 +36,7 @@ async function up(argv: string[]): Promise<number> {
 }
 
 async function down(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, STATE_OPTIONS, NETWORK_DOWN_HELP, true);
+  const { values, positionals } = parseCommandArgs({ args: argv, options: STATE_OPTIONS, allowPositionals: true, strict: true }, NETWORK_DOWN_HELP);
   if (values.help) {
     process.stdout.write(helpText(NETWORK_DOWN_HELP));
     return 0;

@@ -31,7 +31,7 @@ const OPTIONS = {
 
 /** `ledgerbench run ...` with the arguments after `run`; resolves with the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, RUN_HELP, true);
+  const { values, positionals } = parseCommandArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }, RUN_HELP);
   if (values.help) {
     process.stdout.write(helpText(RUN_HELP));
     return 0;

@@ -104,12 +104,12 @@ export class UsageError extends Error {
 }
 
 /**
- * node:util's parseArgs, with its errors (unknown option, missing value) turned into a UsageError
- * carrying `help`, so they print as a usage mistake rather than a stack trace.
+ * node:util's parseArgs (strict), with its errors (unknown option, missing value) turned into a
+ * UsageError carrying `help`, so they print as a usage mistake rather than a stack trace.
  */
-export function parseCommandArgs<T extends ParseArgsConfig['options']>(args: string[], options: T, help: CommandHelp, allowPositionals = false) {
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T, help: CommandHelp): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    return parseArgs(config);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), help);
   }
