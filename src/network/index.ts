@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
 import { siblingModule } from '../module-path.ts';
@@ -71,7 +71,9 @@ export async function startNetwork(file: string, opts: StartNetworkOptions = {})
  * `ledgerbench network up`: start the network detached from this process and record its pid and
  * connection file under `stateDir` (network.json). Its output goes to `stateDir/network.log`.
  */
-export async function networkUp(file: string, stateDir: string): Promise<{ connectionFile: string; pid: number }> {
+export async function networkUp(file: string, stateFolder: string): Promise<{ connectionFile: string; pid: number }> {
+  // Absolute before anything uses it: the network process runs in another folder.
+  const stateDir = resolve(stateFolder);
   const cfg = loadNetworkFile(file);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const statePath = join(stateDir, 'network.json');

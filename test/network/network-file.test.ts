@@ -1,7 +1,7 @@
 /** The network file: defaults, the policy language, and errors that name file, field and fix. */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadNetworkFile, parseSignaturePolicy } from '../../src/config/network-file.ts';
@@ -236,9 +236,11 @@ peers:
   });
 
   test('network up / down run the network detached and stop it again', async () => {
-    const stateDir = tempDir('lb-nettest-state-');
+    // Relative to the current folder, as `--state .ledgerbench` is: the network process runs elsewhere.
+    const stateDir = relative(process.cwd(), tempDir('lb-nettest-state-'));
     const file = writeNetworkFile(minimal('', `{ name: kv, path: ${chaincodePath('kv-shim')}, endorsementPolicy: "OR('Org1MSP.peer')" }`));
     const up = await networkUp(file, stateDir);
+    expect(up.connectionFile).toBe(resolve(stateDir, 'connection.json'));
     try {
       expect(readConnection(up.connectionFile).chaincodes).toEqual([{ name: 'kv', channel: 'mychannel' }]);
       process.kill(up.pid, 0);
