@@ -240,8 +240,8 @@ peers:
     const stateDir = relative(process.cwd(), tempDir('lb-nettest-state-'));
     const file = writeNetworkFile(minimal('', `{ name: kv, path: ${chaincodePath('kv-shim')}, endorsementPolicy: "OR('Org1MSP.peer')" }`));
     const up = await networkUp(file, stateDir);
-    expect(up.connectionFile).toBe(resolve(stateDir, 'connection.json'));
     try {
+      expect(up.connectionFile).toBe(resolve(stateDir, 'connection.json'));
       expect(readConnection(up.connectionFile).chaincodes).toEqual([{ name: 'kv', channel: 'mychannel' }]);
       process.kill(up.pid, 0);
       await expect(networkUp(file, stateDir)).rejects.toThrow(/already up/);
