@@ -97,7 +97,6 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
     try {
       const libs = fabricLibrariesFor(asset);
       expect(realpathSync(libs.shimDir)).toBe(realpathSync(join(asset, 'node_modules', 'fabric-shim')));
-      expect(libs.own).toBe(true);
       expect(fabricLibrariesFor(asset)).toBe(libs);
       const shimRequire = createRequire(join(libs.shimDir, 'package.json'));
       expect((shimRequire('./lib/logger.js') as { getLogger(n: string): { silent: boolean } }).getLogger('t').silent).toBe(levelBefore === undefined);
@@ -163,6 +162,26 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
     expect(err.message).toContain(`chaincode folder: ${throwing}`);
     expect(err.message).toContain(`last lines of its log ${join(logs, 'configured.log')}:\n    | reading the contract configuration`);
     expect(err.fix).toMatch(/fix the chaincode where the frame above points/);
+  });
+
+  test('a contract of a fabric-contract-api other than its fabric-shim\'s runs, as fabric-shim accepts it', async () => {
+    const dir = join(root, 'contract-api-only');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'contract-api-only', main: 'index.js', dependencies: { 'fabric-contract-api': '2.5.8' } }));
+    writeFileSync(
+      join(dir, 'index.js'),
+      "const { Contract } = require('fabric-contract-api');\nclass Echo extends Contract {\n  async Echo(ctx, word) {\n    return { word };\n  }\n}\nmodule.exports.contracts = [Echo];\n",
+    );
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+    const other = await startNetwork(writeNetworkFile(network('contract-api-only', [`{ name: echo, path: ${dir} }`])));
+    const client = connectGateway(readConnection(other.ref.file!));
+    try {
+      const echo = client.gateway.getNetwork('mychannel').getContract('echo');
+      expect(JSON.parse(text(await echo.evaluateTransaction('Echo', 'hi')))).toEqual({ word: 'hi' });
+    } finally {
+      client.close();
+      await other.stop();
+    }
   });
 
   test('a chaincode file that throws at its top level: the error names its file and line', async () => {

@@ -24,8 +24,6 @@ export interface FabricLibraries {
   shimDir: string;
   /** The fabric-contract-api package folder fabric-shim resolves (whose Contract it accepts). */
   contractApiDir: string;
-  /** Whether the copies come from the chaincode's folder (false: ledgerbench's own). */
-  own: boolean;
   Contract: AnyClass;
   JSONSerializer: AnyClass;
   ChaincodeFromContract: ChaincodeFromContractClass;
@@ -49,7 +47,7 @@ export function fabricLibrariesFor(chaincodeDir: string): FabricLibraries {
   if (chaincodeApi) prepareContractApi(chaincodeApi);
   let libs = prepared.get(shimDir);
   if (!libs) {
-    libs = prepareShim(shimDir, ownShim !== undefined);
+    libs = prepareShim(shimDir);
     prepared.set(shimDir, libs);
   }
   return libs;
@@ -78,7 +76,7 @@ function quiet(): boolean {
   return quietLogging;
 }
 
-function prepareShim(shimDir: string, own: boolean): FabricLibraries {
+function prepareShim(shimDir: string): FabricLibraries {
   const shimRequire = createRequire(join(shimDir, 'package.json'));
   const contractApiDir = packageDir(shimRequire, 'fabric-contract-api');
   if (!contractApiDir) throw new Error(`fabric-shim at ${shimDir} cannot resolve fabric-contract-api; reinstall the chaincode's dependencies (npm install)`);
@@ -94,7 +92,6 @@ function prepareShim(shimDir: string, own: boolean): FabricLibraries {
   return {
     shimDir,
     contractApiDir,
-    own,
     Contract,
     JSONSerializer,
     ChaincodeFromContract,

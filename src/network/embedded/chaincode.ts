@@ -80,12 +80,10 @@ async function fromExports(entry: ChaincodeEntry, exp: unknown, fabric: FabricLi
       : undefined;
   if (!contracts || contracts.length === 0 || contracts.some((c) => typeof c !== 'function')) throw nothingToRun(entry);
   for (const c of contracts) {
-    if (!(c.prototype instanceof fabric.Contract)) {
+    if (!(c.prototype instanceof fabric.Contract) && !extendsSomeContract(c)) {
       throw new ChaincodeLoadError(
-        `contract ${c.name} (from ${entry.file}) does not extend the Contract of fabric-contract-api at ${fabric.contractApiDir}, the copy that fabric-shim at ${fabric.shimDir} accepts`,
-        fabric.own
-          ? `install fabric-contract-api and fabric-shim side by side in ${entry.dir} (npm install), so that both use one copy, and extend its Contract`
-          : `add fabric-shim to the dependencies of ${entry.dir}/package.json next to fabric-contract-api (as Fabric's fabric-chaincode-node needs it) and run npm install there`,
+        `contract ${c.name || '(anonymous class)'} exported by ${entry.file} does not extend fabric-contract-api's Contract`,
+        "write `class MyContract extends Contract` with `const { Contract } = require('fabric-contract-api')`",
       );
     }
   }
@@ -130,6 +128,18 @@ function inScope(impl: ShimChaincode, scope: ChaincodeScope): ShimChaincode {
     Init: (stub) => chaincodeScope.run(scope, () => impl.Init(stub)),
     Invoke: (stub) => chaincodeScope.run(scope, () => impl.Invoke(stub)),
   };
+}
+
+/**
+ * Whether a class extends a Contract of any copy of fabric-contract-api: fabric-shim accepts
+ * contracts of another copy too (it checks `instanceof` or the `__isContract` mark every Contract
+ * sets), so a chaincode whose fabric-contract-api is not the one its fabric-shim resolves still runs.
+ */
+function extendsSomeContract(c: AnyClass): boolean {
+  for (let p: unknown = Object.getPrototypeOf(c); typeof p === 'function' && p !== Function.prototype; p = Object.getPrototypeOf(p)) {
+    if (typeof (p as { _isContract?: unknown })._isContract === 'function') return true;
+  }
+  return false;
 }
 
 function pickExports(mod: Record<string, unknown>): unknown {
