@@ -9,8 +9,9 @@
  * 3. a Caliper 0.4+ network configuration (`version: "2.0.0"`, organizations as a list with
  *    identities.certificates and a connectionProfile path per organization).
  *
- * Everything is validated here, once, when the connector is created, so that a worker never starts with
- * a network it cannot use; problems are ConfigErrors naming the file, the field and the fix. Private
+ * Everything is validated here: when the network is opened (src/network, before any command, network or
+ * worker starts) and again when each worker creates its connector; problems are ConfigErrors naming the
+ * file, the field and the fix. Private
  * keys are parsed into KeyObjects straight away: a KeyObject prints and serializes without its key
  * material, so the parsed config can be logged by mistake without leaking anything.
  */
