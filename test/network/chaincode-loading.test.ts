@@ -152,6 +152,22 @@ describe('chaincode with its own node_modules, started as a Fabric peer starts i
     expect(output.join('\n')).not.toMatch(/created asset|transfer failed|counter k/);
   });
 
+  test("with CORE_CHAINCODE_LOGGING_LEVEL set, the shim's own log lines go to the chaincode's log too", async () => {
+    const lines: string[] = [];
+    const levelBefore = process.env.CORE_CHAINCODE_LOGGING_LEVEL;
+    process.env.CORE_CHAINCODE_LOGGING_LEVEL = 'INFO';
+    let loud: NetworkHandle;
+    try {
+      loud = await startNetwork(writeNetworkFile(network('loud', [`{ name: loud-asset, path: ${asset} }`])), { log: (l) => lines.push(l) });
+    } finally {
+      if (levelBefore === undefined) delete process.env.CORE_CHAINCODE_LOGGING_LEVEL;
+      else process.env.CORE_CHAINCODE_LOGGING_LEVEL = levelBefore;
+    }
+    await loud.stop();
+    expect(readFileSync(join(logs, 'loud-asset.log'), 'utf8')).toMatch(/\[c-api:contracts-spi\/bootstrap\.js\] +No metadata file supplied/);
+    expect(lines.join('\n')).not.toMatch(/c-api:/);
+  });
+
   test('a contract whose constructor throws: the error names its file and line, its folder and what it printed', async () => {
     const file = writeNetworkFile(network('throwing', [`{ name: configured, path: ${throwing} }`]));
     const err = (await startNetwork(file).catch((e: unknown) => e)) as ConfigError;

@@ -95,7 +95,7 @@ async function fromExports(entry: ChaincodeEntry, exp: unknown, fabric: FabricLi
   else serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: fabric.JSONSerializer } };
   let metadata: unknown;
   try {
-    metadata = await fabric.getMetadata(entry.dir);
+    metadata = await chaincodeScope.run(scope, () => fabric.getMetadata(entry.dir));
   } catch (err) {
     throw new ChaincodeLoadError(`the contract metadata of ${entry.dir} (META-INF/metadata.json or contract-metadata/metadata.json) does not load: ${(err as Error).message}`, 'fix the metadata file, or remove it to have the contract API introspect the contracts');
   }
