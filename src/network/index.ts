@@ -15,6 +15,7 @@ import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-fi
 import { caliperWorkspace, loadFabricNetwork } from '../connectors/fabric-gateway/profile.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import { startFabricNetwork } from './fabric/network.ts';
+import { fabricNetworkUp } from './fabric/up.ts';
 import type { NetworkHandle } from './types.ts';
 
 const MAIN = siblingModule(import.meta.url, './embedded/main');
@@ -84,7 +85,9 @@ export async function networkUp(file: string, stateFolder: string): Promise<{ co
     }
   }
   if (cfg.type === 'fabric') {
-    throw new ConfigError(cfg.file, 'type', '`ledgerbench network up` does not keep a fabric network up yet', 'let the Vitest plugin or `ledgerbench run` bring it up for the run');
+    const up = await fabricNetworkUp(cfg, stateDir);
+    writeFileSync(statePath, JSON.stringify({ pid: up.pid, connectionFile: up.connectionFile, networkFile: cfg.file }), { mode: 0o600 });
+    return up;
   }
   if (cfg.type === 'profile') {
     const workspace = await checkProfile(cfg);

@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,7 +18,7 @@ import { runRound } from '../../src/engine/manager.ts';
 import { createMonitors, MonitorSet } from '../../src/monitors/index.ts';
 import type { RoundResult } from '../../src/stats/types.ts';
 import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
-import { startNetwork } from '../../src/network/index.ts';
+import { networkDown, networkUp, startNetwork } from '../../src/network/index.ts';
 import { alive, eventually } from '../support/processes.ts';
 import { processesUsing, type UnpackedFabric, unpackFabric } from './support.ts';
 
@@ -158,5 +159,31 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     await expectNothingLeft([...pids, watchdog], ['simple_1.0:', 'fixtures/shim-kv']);
     // Its temp state folder (private keys) goes too.
     expect(existsSync(stateDir)).toBe(false);
+  });
+
+  test('`ledgerbench network up` keeps it up after the command returns; `network down` takes every process away', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'lb-fabric-up-'));
+    try {
+      const up = await networkUp(NETWORK, stateDir);
+      expect(up.connectionFile).toBe(join(stateDir, 'connection.json'));
+      expect(statSync(up.connectionFile).mode & 0o777).toBe(0o600);
+      expect(alive(up.pid)).toBe(true);
+      const running = processesUsing(fabric.root);
+      expect(running.length).toBe(3);
+      // A network someone else holds: reachable through the connection file alone.
+      const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: { connector: 'fabric-gateway', file: up.connectionFile }, txTimeoutMs: 30_000 });
+      try {
+        const open = await connector.submit({ contract: 'simple', fn: 'open', args: ['up-down', '5'] });
+        expect(open, open.message).toMatchObject({ ok: true });
+      } finally {
+        await connector.close();
+      }
+      expect(await networkDown(stateDir)).toBe(true);
+      await expectNothingLeft([up.pid, ...running], ['simple_1.0:']);
+      expect(existsSync(up.connectionFile)).toBe(false);
+    } finally {
+      await networkDown(stateDir);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
