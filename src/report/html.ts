@@ -295,6 +295,14 @@ function roundSection(r: RoundResult, n: number, charts: ChartSpec[]): string {
   return `<section class="round" id="round-${n}">\n${parts.join('\n')}\n</section>`;
 }
 
+/** The banner of an interrupted run: what the rounds below are, and what was still running. */
+function interruptedNote(report: RunReport): string {
+  const stop = report.interrupted;
+  if (!stop) return '';
+  const running = stop.tests?.length ? ` Still running: ${stop.tests.map(esc).join(', ')}.` : '';
+  return `<div class="abort interrupted"><b>Run interrupted</b> (${esc(stop.reason)}): these are the rounds that finished before it.${running}</div>\n`;
+}
+
 function environmentTable(report: RunReport): string {
   const e = report.environment;
   if (!e) return '<p class="note">not recorded</p>';
@@ -335,7 +343,11 @@ export function renderHtml(report: RunReport): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const overall = failed > 0 ? '<span class="badge fail">failed</span>' : '<span class="badge pass">passed</span>';
+  const overall = report.interrupted
+    ? '<span class="badge aborted">interrupted</span>'
+    : failed > 0
+      ? '<span class="badge fail">failed</span>'
+      : '<span class="badge pass">passed</span>';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -357,7 +369,7 @@ export function renderHtml(report: RunReport): string {
 <li><b>Tool</b> ${esc(report.tool)} ${esc(report.toolVersion)}</li>
 </ul>
 </div>
-<h2>Rounds</h2>
+${interruptedNote(report)}<h2>Rounds</h2>
 <p class="note">Latency in milliseconds, rates in transactions per second. Throughput counts successful transactions.</p>
 ${summaryTable(report.rounds)}
 ${report.rounds.map((r, i) => roundSection(r, i + 1, chartsByRound[i])).join('\n')}

@@ -5,6 +5,7 @@
  */
 export { type ConsoleOptions, FROM_HEADER, RESOURCE_TABLE_HEADERS, ROUND_TABLE_HEADERS, type RoundTableOptions, resourceTable, roundDetails, roundTable, unsettledLines } from './console.ts';
 export { environmentInfo } from './environment.ts';
+export { originText } from './format.ts';
 export { renderHtml } from './html.ts';
 export { type MarkdownOptions, renderMarkdown } from './markdown.ts';
 export { REDACTED, redact } from './redact.ts';

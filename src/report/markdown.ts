@@ -63,6 +63,11 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions = {}): s
   const verdict = failed > 0 ? `❌ ${failed} of ${report.rounds.length} rounds failed` : `✅ ${passed} of ${report.rounds.length} rounds passed`;
   lines.push(`## ledgerbench: ${mdText(report.name)}`, '');
   lines.push(`${verdict} · started ${mdText(report.startedAt)} · took ${duration(secondsBetween(report.startedAt, report.finishedAt))} · latency in ms, rates in TPS`, '');
+  const stop = report.interrupted;
+  if (stop) {
+    const running = stop.tests?.length ? `; still running: ${stop.tests.map(mdText).join(', ')}` : '';
+    lines.push(`⚠️ Run interrupted (${mdText(stop.reason)}): these are the rounds that finished before it${running}.`, '');
+  }
   const withFrom = report.rounds.some((r) => r.origin);
   const headers = ['Result', ...ROUND_TABLE_HEADERS, ...(withFrom ? [FROM_HEADER] : [])];
   lines.push(`| ${headers.join(' | ')} |`);

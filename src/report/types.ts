@@ -23,6 +23,11 @@ export interface RunReport {
   /** Benchmark name (Caliper `test.name`, or the Vitest project name). */
   name: string;
   rounds: RoundResult[];
+  /**
+   * Set when the run was interrupted (Ctrl-C, SIGTERM, a cancelled Vitest run): the rounds are those
+   * that had finished; `tests` names what was still running, whose rounds are missing or aborted.
+   */
+  interrupted?: { reason: string; tests?: string[] };
   /** Benchmark and network configuration with key material removed (see redact()). */
   config: { benchmark?: unknown; network?: unknown };
   environment: EnvironmentInfo;

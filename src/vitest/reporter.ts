@@ -1,11 +1,12 @@
 /**
  * The ledgerbench Vitest reporter: prints Caliper's tables as rounds finish, and at the end of the run
- * writes results.json, report.html and summary.md and prints where they are.
+ * writes results.json, report.html and summary.md and prints where they are. An interrupted run
+ * (Ctrl-C, SIGTERM, a cancelled run) still writes the rounds that finished, as `ledgerbench run` does.
  */
-import { join, relative } from 'node:path';
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { join } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import { readYamlFile } from '../config/yaml.ts';
-import { environmentInfo, redact, resourceTable, roundDetails, roundTable, writeReports } from '../report/index.ts';
+import { environmentInfo, originText, redact, resourceTable, roundDetails, roundTable, type WrittenReports, writeReports, writeReportsSync, writtenReportLines } from '../report/index.ts';
 import type { RunReport } from '../report/types.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { toolVersion } from '../version.ts';
@@ -19,10 +20,18 @@ export interface ReporterOptions {
   networkFile: string;
 }
 
+/** Signals after which Vitest exits within a millisecond (its logger's exit handler), without onTestRunEnd. */
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 export class LedgerbenchReporter implements Reporter {
   private readonly options: ReporterOptions;
   private rounds: RoundResult[] = [];
   private startedAt = new Date();
+  /** Tests of this project that started and have not finished, by id. */
+  private readonly running = new Map<string, TestCase>();
+  /** Set once this run's reports are written, so an interrupt and the run's end never write twice. */
+  private written = false;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.writeOnSignal(signal);
 
   constructor(options: ReporterOptions) {
     this.options = options;
@@ -30,48 +39,115 @@ export class LedgerbenchReporter implements Reporter {
 
   onTestRunStart(): void {
     this.rounds = [];
+    this.running.clear();
+    this.written = false;
     this.startedAt = new Date();
+    // Listeners run in order and synchronously: Vitest's own handler only schedules the exit, so the
+    // synchronous writes in ours finish before the process ends.
+    for (const s of EXIT_SIGNALS) {
+      process.off(s, this.onSignal);
+      process.on(s, this.onSignal);
+    }
+  }
+
+  onTestCaseReady(testCase: TestCase): void {
+    if (testCase.project.name === this.options.name) this.running.set(testCase.id, testCase);
   }
 
   onTestCaseResult(testCase: TestCase): void {
     // Reporters are global: with several ledgerbench projects in one config, each sees every test.
     if (testCase.project.name !== this.options.name) return;
-    const rounds = testCase.meta().ledgerbench;
-    if (!rounds?.length) return;
+    this.running.delete(testCase.id);
+    const rounds = roundsOf(testCase);
+    if (rounds.length === 0) return;
+    // Test numbers count the run's rounds in order, as the run's table and summary.md do.
+    const first = this.rounds.length + 1;
     this.rounds.push(...rounds);
     const color = Boolean(process.stdout.isTTY);
-    const out = [roundTable(rounds, { color })];
-    for (const r of rounds) {
+    const out = [roundTable(rounds, { color, firstTest: first })];
+    rounds.forEach((r, i) => {
       const resources = r.resources?.length ? resourceTable(r, { color }) : '';
-      const details = roundDetails(r, { color });
+      const details = roundDetails(r, { color, test: first + i });
       if (resources) out.push(resources);
       if (details) out.push(details);
-    }
+    });
     process.stdout.write(`\n${testCase.fullName}\n${out.join('\n')}\n`);
   }
 
-  async onTestRunEnd(_modules: ReadonlyArray<TestModule>): Promise<void> {
-    if (this.rounds.length === 0) return;
-    const finishedAt = new Date();
-    const report: RunReport = {
+  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: ReadonlyArray<unknown> = [], reason: TestRunEndReason = 'passed'): Promise<void> {
+    for (const s of EXIT_SIGNALS) process.off(s, this.onSignal);
+    if (this.written) return;
+    // A cancelled run (watch-mode Ctrl-C, --bail, cancelCurrentRun) waits for the running tests, so
+    // their rounds, aborted or not, have been reported by now.
+    const report = this.report(reason === 'interrupted' ? { reason: 'the Vitest run was cancelled' } : undefined);
+    if (!report) return;
+    this.written = true;
+    const paths = await writeReports(report, this.folder(report));
+    this.printEnd(report, paths);
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: Vitest exits a millisecond after its own handler, without onTestRunEnd. Writes
+   * the rounds that finished (also those of a test still running, as far as Vitest has been told)
+   * synchronously, names the tests still running, and prints the table and the paths.
+   */
+  private writeOnSignal(signal: NodeJS.Signals): void {
+    for (const s of EXIT_SIGNALS) process.off(s, this.onSignal);
+    if (this.written) return;
+    const still = [...this.running.values()];
+    for (const t of still) this.rounds.push(...roundsOf(t));
+    const report = this.report({ reason: signal, tests: still.map((t) => originText({ file: t.module.moduleId, test: t.fullName })) });
+    if (!report) {
+      process.stdout.write(`\nledgerbench: ${this.options.name} interrupted (${signal}) before any round finished; nothing written\n`);
+      return;
+    }
+    this.written = true;
+    try {
+      const paths = writeReportsSync(report, this.folder(report));
+      this.printEnd(report, paths);
+    } catch (err) {
+      process.stderr.write(`ledgerbench: could not write the results of the interrupted run: ${(err as Error).message}\n`);
+    }
+  }
+
+  /** The RunReport of the rounds so far, or null when there is none. */
+  private report(interrupted: RunReport['interrupted']): RunReport | null {
+    if (this.rounds.length === 0) return null;
+    return {
       schemaVersion: 1,
       tool: 'ledgerbench',
       toolVersion: toolVersion(),
       startedAt: this.startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
       name: this.options.name,
       rounds: this.rounds,
+      ...(interrupted ? { interrupted } : {}),
       config: { network: redact(safeRead(this.options.networkFile)) },
       environment: environmentInfo(),
     };
-    const dir = claimFolder(join(this.options.resultsDir, finishedAt.toISOString().replace(/[:.]/g, '-')), this.options.name);
-    const paths = await writeReports(report, dir);
-    const color = Boolean(process.stdout.isTTY);
-    // Round indexes restart in every test file; the run's summary numbers its rows in run order.
-    const numbered = this.rounds.map((r, i) => ({ ...r, roundIndex: i }));
-    process.stdout.write(`\nledgerbench: all rounds of ${this.options.name}\n${roundTable(numbered, { color })}\n`);
-    process.stdout.write(`ledgerbench: results ${relative(process.cwd(), paths.json)}\nledgerbench: report  ${relative(process.cwd(), paths.html)}\n`);
   }
+
+  private folder(report: RunReport): string {
+    return claimFolder(join(this.options.resultsDir, report.finishedAt.replace(/[:.]/g, '-')), this.options.name);
+  }
+
+  private printEnd(report: RunReport, paths: WrittenReports): void {
+    const color = Boolean(process.stdout.isTTY);
+    const stop = report.interrupted;
+    const note = stop ? `ledgerbench: run interrupted (${stop.reason}); the rounds that finished before it:\n` : '';
+    process.stdout.write(`\nledgerbench: all rounds of ${this.options.name}\n${note}${roundTable(report.rounds, { color, firstTest: 1 })}\n`);
+    if (stop?.tests?.length) process.stdout.write(`ledgerbench: still running at the interrupt: ${stop.tests.join(', ')}\n`);
+    process.stdout.write(`${writtenReportLines(paths, 'ledgerbench: ')}\n`);
+  }
+}
+
+/**
+ * Rounds a test ran, with where they came from: benchRound() and caliperBenchmark() name their test,
+ * and a round that does not gets its test case's file and full name here.
+ */
+function roundsOf(testCase: TestCase): RoundResult[] {
+  const rounds = testCase.meta().ledgerbench ?? [];
+  return rounds.map((r) => (r.origin ? r : { ...r, origin: { file: testCase.module.moduleId, test: testCase.fullName } }));
 }
 
 /**

@@ -292,6 +292,13 @@ describe('HTML source', () => {
     expect(html.match(/<\/script>/g)).toHaveLength(3);
   });
 
+  test('an interrupted run says so at the top, with the tests still running', () => {
+    const page = renderHtml({ ...runReport([openRound]), interrupted: { reason: 'SIGINT', tests: ['perf/transfer.perf.ts > transfer <b>'] } });
+    expect(page).toContain('<span class="badge aborted">interrupted</span>');
+    expect(page).toContain('<b>Run interrupted</b> (SIGINT): these are the rounds that finished before it. Still running: perf/transfer.perf.ts &gt; transfer &lt;b&gt;.');
+    expect(renderHtml(runReport([openRound]))).not.toContain('Run interrupted');
+  });
+
   test('configuration is redacted again even when the caller forgot', () => {
     expect(html).not.toContain('MIGHAgEAMBMG');
     expect(html).toContain('[REDACTED]');
