@@ -85,7 +85,7 @@ describe('type: fabric network file', () => {
     const cases: Array<[string, string, RegExp]> = [
       [network('orderer: { batchTimeout: 500 }'), 'orderer.batchTimeout', /duration with a unit/],
       [network('orderer: { type: kafka }'), 'orderer.type', /etcdraft/],
-      [network('orderer: { nodes: 3 }'), 'orderer.nodes', /write 1/],
+      [network('orderer: { nodes: 6 }'), 'orderer.nodes', /between 1 and 5/],
       [network('', '{ mspId: Org1MSP }'), 'organizations[1].mspId', /own mspId/],
       [network('', '{ mspId: Org2MSP, domain: org1.example.com }'), 'organizations[1].domain', /own domain/],
       [network('', undefined, '{ name: simple, path: /nonexistent/chaincode }'), 'channels[0].chaincodes[0].path', /Node chaincode folder/],

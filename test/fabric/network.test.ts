@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadNetworkFile } from '../../src/config/network-file.ts';
 import { normalizeRound } from '../../src/config/round.ts';
 import { createFabricGatewayConnector } from '../../src/connectors/fabric-gateway/index.ts';
 import { runRound } from '../../src/engine/manager.ts';
 import { createMonitors, MonitorSet } from '../../src/monitors/index.ts';
 import type { RoundResult } from '../../src/stats/types.ts';
-import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
+import { type FabricNetworkHandle, startFabricNetwork } from '../../src/network/fabric/network.ts';
 import { networkDown, networkUp, startNetwork } from '../../src/network/index.ts';
 import { alive, eventually } from '../support/processes.ts';
 import { processesUsing, type UnpackedFabric, unpackFabric } from './support.ts';
@@ -185,5 +186,39 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       await networkDown(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
+  let fabric3: UnpackedFabric;
+  beforeAll(() => {
+    fabric3 = unpackFabric('3.0.0');
+  });
+  afterAll(() => fabric3?.remove());
+
+  test('comes up with the version read from the binaries, commits through the gateway, and stops leaving nothing', async () => {
+    const file = resolve(import.meta.dirname, 'fixtures/raft3.yaml');
+    const cfg = loadNetworkFile(file);
+    if (cfg.type !== 'fabric') throw new Error('expected a fabric network file');
+    const handle = await startFabricNetwork(cfg, { env: { ...process.env, FABRIC_BIN: fabric3.root } });
+    const pids = [...handle.pids.map((p) => p.pid), handle.watchdogPid];
+    try {
+      console.log(`fabric 3.0.0 raft3 bring-up: ${JSON.stringify(handle.timings)}`);
+      expect(handle.version).toBe('3.0.0');
+      expect(handle.pids.filter((p) => p.name.startsWith('orderer')).map((p) => p.name)).toEqual(['orderer0', 'orderer1', 'orderer2']);
+      const connector = await createFabricGatewayConnector({ workerIndex: 1, workerCount: 2, network: handle.ref, txTimeoutMs: 30_000 });
+      try {
+        const open = await connector.submit({ contract: 'simple', fn: 'open', args: ['raft3', '7'], channel: 'raftchannel' });
+        expect(open, open.message).toMatchObject({ ok: true });
+        const query = await connector.evaluate({ contract: 'simple', fn: 'query', args: ['raft3'], channel: 'raftchannel' });
+        expect(Buffer.from(query.payload ?? []).toString()).toBe('7');
+      } finally {
+        await connector.close();
+      }
+    } finally {
+      await handle.stop();
+    }
+    expect(await eventually(() => pids.every((p) => !alive(p)), 15_000)).toBe(true);
+    expect(processesUsing(fabric3.root)).toEqual([]);
   });
 });

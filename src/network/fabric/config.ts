@@ -188,7 +188,7 @@ function parseOrderer(raw: unknown, file: string): FabricNetworkFileConfig['orde
   if (type !== 'etcdraft') {
     throw new ConfigError(file, 'orderer.type', `${JSON.stringify(type)} is not supported here`, 'write `type: etcdraft` (the only consensus this version of ledgerbench brings up)');
   }
-  const nodes = optInt(o, 'nodes', file, 'orderer.', 1, 1) ?? 1;
+  const nodes = optInt(o, 'nodes', file, 'orderer.', 1, 5) ?? 1;
   const bs = o.batchSize ?? {};
   if (!isObject(bs)) throw new ConfigError(file, 'orderer.batchSize', 'must be a mapping', 'write `batchSize: { maxMessageCount: 10 }`');
   unknownKeys(bs, ['maxMessageCount', 'absoluteMaxBytes', 'preferredMaxBytes'], file, 'orderer.batchSize.');

@@ -20,7 +20,7 @@ import { generateCrypto } from './crypto.ts';
 import { endorseProbe } from './gateway-probe.ts';
 import { type ChaincodeService, deployChaincode } from './lifecycle.ts';
 import { CCAAS_DIR_ENV, ccaasDir, writeOrdererConfig, writePeerConfig } from './node-config.ts';
-import { type ManagedProcess, ProcessSupervisor } from './processes.ts';
+import { type ManagedProcess, ProcessSupervisor, readTail } from './processes.ts';
 import { healthy, metricValue, waitUntil } from './readiness.ts';
 import { planTopology, type Topology } from './topology.ts';
 
@@ -131,8 +131,12 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
       },
     };
   } catch (err) {
+    // A node that died is usually the cause of whatever step failed next: say so, with its log.
+    const dead = procs.list().filter((p) => p.exit && !(err as Error).message.includes(`${p.name} exited`));
     await stopAll();
-    throw err;
+    if (dead.length === 0) throw err;
+    const notes = dead.map((p) => `${p.name} had exited (code ${p.exit?.code}, signal ${p.exit?.signal}); ${p.logFile} ends with:\n${readTail(p.logFile)}`);
+    throw new Error(`${(err as Error).message}\n${notes.join('\n')}`, { cause: err });
   }
 }
 

@@ -92,7 +92,9 @@ export function writeOrdererConfig(sampleDir: string, node: OrdererNode): void {
     ClientPrivateKey: join(tlsDir, 'server.key'),
     RootCAs: [join(tlsDir, 'ca.crt')],
   });
-  general.BootstrapMethod = 'none';
+  // Fabric 2.x: no system channel (channel participation only). 3.x has no system channel at all
+  // and no such setting.
+  if ('BootstrapMethod' in general) general.BootstrapMethod = 'none';
   general.LocalMSPDir = join(node.cryptoDir, 'msp');
   general.LocalMSPID = 'OrdererMSP';
   obj(doc, 'FileLedger').Location = join(node.homeDir, 'data');
