@@ -4,6 +4,7 @@
  */
 export type { BenchRoundOptions } from './config/round.ts';
 export type { RateControlSpec, RoundSpec } from './config/types.ts';
+export type { RateControl } from './rate/public-types.ts';
 export { ConfigError } from './config/errors.ts';
 export type { Connector, TxOutcome, TxRequest } from './connectors/types.ts';
 export { defineWorkload, WorkloadModuleBase } from './engine/workload-api.ts';

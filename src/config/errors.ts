@@ -8,6 +8,8 @@ export class ConfigError extends Error {
   readonly file: string;
   /** Dotted path of the offending field, e.g. `test.rounds[1].rateControl[0].type`. */
   readonly field: string;
+  /** What is wrong, without file, field or fix (they are in the message too). */
+  readonly problem: string;
   /** What the user should change. */
   readonly fix: string;
 
@@ -16,6 +18,7 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.file = file;
     this.field = field;
+    this.problem = problem;
     this.fix = fix;
   }
 }

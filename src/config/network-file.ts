@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { load as loadYaml } from 'js-yaml';
 import { type FabricNetworkFileConfig, parseFabricNetworkFile } from '../network/fabric/config.ts';
 import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
+import { parseYaml } from './yaml.ts';
 
 /** A principal in a signature policy: `'Org1MSP.peer'`. */
 export interface PolicyPrincipal {
@@ -99,11 +99,13 @@ export function loadNetworkFile(file: string): NetworkFileConfig {
   } catch (err) {
     throw new ConfigError(abs, '(file)', `cannot be read (${(err as Error).message})`, 'point to an existing network file');
   }
+  // YAML as Caliper reads it (merge keys expanded); a syntax error names its line and column.
+  if (!abs.endsWith('.json')) return parseNetworkConfig(parseYaml(text, abs), abs);
   let doc: unknown;
   try {
-    doc = abs.endsWith('.json') ? JSON.parse(text) : loadYaml(text);
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(abs, '(file)', `is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
+    throw new ConfigError(abs, '(file)', `is not valid JSON: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax');
   }
   return parseNetworkConfig(doc, abs);
 }

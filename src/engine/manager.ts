@@ -139,7 +139,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
         w.done = true;
         checkDone();
       } else if (msg.type === 'fatal') {
-        if (msg.config && !started) rejectReady(new ConfigError(msg.config.file, msg.config.field, msg.message, msg.config.fix));
+        if (msg.config && !started) rejectReady(new ConfigError(msg.config.file, msg.config.field, msg.config.problem, msg.config.fix));
         else if (!started) resolveReady({ reason: `worker ${index} could not start: ${msg.message}`, workerIndex: index });
         else abort({ reason: `worker ${index} failed: ${msg.message}`, workerIndex: index });
       }

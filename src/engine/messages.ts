@@ -60,7 +60,7 @@ export interface FatalMessage {
    */
   stage: 'setup' | 'run';
   /** ConfigError details when the cause was bad input. */
-  config?: { file: string; field: string; fix: string };
+  config?: { file: string; field: string; problem: string; fix: string };
 }
 
 export type FromWorker = ReadyMessage | StatsMessage | DoneMessage | FatalMessage;

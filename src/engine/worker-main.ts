@@ -146,7 +146,7 @@ function bounded(step: Promise<unknown>): Promise<void> {
 
 function fatal(stage: 'setup' | 'run', err: unknown): void {
   const message = err instanceof WorkloadInitError ? err.describe() : err instanceof Error ? err.message : String(err);
-  const config = err instanceof ConfigError ? { file: err.file, field: err.field, fix: err.fix } : undefined;
+  const config = err instanceof ConfigError ? { file: err.file, field: err.field, problem: err.problem, fix: err.fix } : undefined;
   process.exitCode = 1;
   sendAndLeave({ type: 'fatal', stage, message, config });
 }

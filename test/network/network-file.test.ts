@@ -53,6 +53,30 @@ describe('network file', () => {
     expect(cfg.channels[0].chaincodes[0].policy).toEqual(parseSignaturePolicy("AND('Org1MSP.peer','Org2MSP.peer')"));
   });
 
+  test('YAML merge keys are expanded, as in Caliper network files', () => {
+    const text = `
+type: embedded
+organizations:
+  - &org { mspId: Org1MSP, peers: 2, users: 3 }
+  - { <<: *org, mspId: Org2MSP, peers: 1 }
+channels:
+  - name: mychannel
+    chaincodes:
+      - { name: counter, path: ${chaincodePath('counter')} }
+`;
+    const cfg = loadNetworkFile(writeNetworkFile(text));
+    if (cfg.type !== 'embedded') throw new Error('expected embedded');
+    expect(cfg.organizations.map((o) => [o.mspId, o.peers, o.users])).toEqual([
+      ['Org1MSP', 2, 3],
+      ['Org2MSP', 1, 3],
+    ]);
+  });
+
+  test('a YAML syntax error in a network file names its line', () => {
+    const err = configError(() => loadNetworkFile(writeNetworkFile('type: embedded\norganizations: [\n')));
+    expect(err.message).toMatch(/line \d+, column \d+: YAML syntax error/);
+  });
+
   test('a file without type: embedded is a connection profile with Caliper commands', () => {
     const cfg = loadNetworkFile(writeNetworkFile('name: Fabric\ncaliper:\n  blockchain: fabric\n  command:\n    start: "true"\n    end: "true"\n'));
     expect(cfg).toMatchObject({ type: 'profile', commands: { start: 'true', end: 'true' } });

@@ -19,8 +19,8 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { load as loadYaml } from 'js-yaml';
 import { ConfigError } from '../../config/errors.ts';
+import { parseYaml } from '../../config/yaml.ts';
 
 /** A gateway peer the connector can connect to. */
 export interface FabricPeerConfig {
@@ -152,8 +152,10 @@ export async function loadFabricNetwork(file: string, options: LoadFabricNetwork
 function parseDocument(path: string, text: string): Obj {
   let doc: unknown;
   try {
-    doc = extname(path) === '.json' || text.trimStart().startsWith('{') ? JSON.parse(text) : loadYaml(text);
+    // YAML as Caliper reads it (merge keys expanded); its syntax errors name line and column.
+    doc = extname(path) === '.json' || text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text, path);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new ConfigError(path, '(file)', `not valid JSON/YAML: ${detail}`, 'fix the syntax of the file');
   }
