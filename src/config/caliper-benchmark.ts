@@ -26,10 +26,10 @@ const TOP_FIELDS: FieldRules = {
 
 const TEST_FIELDS: FieldRules = { what: 'test', used: ['name', 'description', 'clients', 'workers', 'rounds'] };
 
-/** Round fields: Caliper's plus ledgerbench's own txTimeout and readyTimeout. */
+/** Round fields: Caliper's plus ledgerbench's own txTimeout, readyTimeout and maxInFlight. */
 const ROUND_FIELDS: FieldRules = {
   what: 'a round',
-  used: ['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'arguments', 'callback', 'workload', 'trim', 'txTimeout', 'readyTimeout'],
+  used: ['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'arguments', 'callback', 'workload', 'trim', 'txTimeout', 'readyTimeout', 'maxInFlight'],
   noEffect: { chaincodeID: CONTRACT_IN_ARGUMENTS, contractId: CONTRACT_IN_ARGUMENTS },
 };
 
@@ -157,6 +157,7 @@ function expandRound(raw: unknown, index: number, site: (path: string) => FieldS
       trim: raw.trim as number | undefined,
       txTimeout: raw.txTimeout as number | string | undefined,
       readyTimeout: raw.readyTimeout as number | string | undefined,
+      maxInFlight: raw.maxInFlight as number | undefined,
     };
     const rateField = Array.isArray(rates) ? `${at}.rateControl[${sub}]` : `${at}.rateControl`;
     return normalizeRound(options, { source, field: at, rateField, baseDir: dirname(source), roundIndex: 0, warn });

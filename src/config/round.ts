@@ -35,12 +35,17 @@ export interface BenchRoundOptions {
    * string such as '5m' (default 120 s). Raise it for workloads that preload assets in init.
    */
   readyTimeout?: number | string;
+  /**
+   * Most transactions in flight at once, all workers together (open-model rounds): a send due while
+   * this many are open is skipped and counted as `dropped`. Default: from each worker's memory budget.
+   */
+  maxInFlight?: number;
 }
 
 /** Default per-transaction timeout, as Fabric SDKs commonly use. */
 export const DEFAULT_TX_TIMEOUT_MS = 30_000;
 
-const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout', 'readyTimeout']);
+const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout', 'readyTimeout', 'maxInFlight']);
 
 /** Where a round came from, for error messages and path resolution. */
 export interface RoundOrigin {
@@ -95,6 +100,7 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
   if (typeof opts.workload !== 'string' || opts.workload === '') fail('workload', 'is missing', "name the workload module, e.g. workload: './workloads/transfer.ts'");
   const module = isAbsolute(opts.workload) ? opts.workload : resolve(origin.baseDir, opts.workload);
   if (!existsSync(module)) fail('workload', `module ${module} does not exist`, `check the path (relative paths resolve against ${origin.baseDir})`);
+  if (opts.maxInFlight !== undefined) positiveNumber(opts.maxInFlight, 'maxInFlight', true, fail);
   const args = opts.arguments ?? {};
   if (args === null || typeof args !== 'object' || Array.isArray(args)) fail('arguments', 'must be an object', 'write the arguments as key: value pairs');
   return {
@@ -109,6 +115,7 @@ export function normalizeRound(opts: BenchRoundOptions, origin: RoundOrigin): Ro
     trim,
     txTimeoutMs: parseTimeout(opts.txTimeout, at('txTimeout'), origin.source) ?? DEFAULT_TX_TIMEOUT_MS,
     readyTimeoutMs: parseTimeout(opts.readyTimeout, at('readyTimeout'), origin.source),
+    maxInFlight: opts.maxInFlight,
     source: origin.source,
   };
 }

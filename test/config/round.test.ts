@@ -38,6 +38,14 @@ describe('benchRound options', () => {
     }
   });
 
+  test('maxInFlight is a whole number above 0, left to the engine default when absent', () => {
+    expect(normalizeRound(base, origin).maxInFlight).toBeUndefined();
+    expect(normalizeRound({ ...base, maxInFlight: 2000 }, origin).maxInFlight).toBe(2000);
+    for (const bad of [0, 1.5, -1, '100']) {
+      expect(fieldOf(() => normalizeRound({ ...base, maxInFlight: bad as number }, origin))).toBe('maxInFlight');
+    }
+  });
+
   test('a transactionLoad below the workers runs with a warning through origin.warn', () => {
     const warnings: string[] = [];
     const spec = normalizeRound({ ...base, workers: 4, txNumber: 40, rateControl: { type: 'fixed-load', opts: { transactionLoad: 2 } } }, { ...origin, warn: (m) => warnings.push(m) });
