@@ -50,7 +50,7 @@ async function expectNothingLeft(pids: number[], chaincodeMarkers: string[]): Pr
 }
 
 describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)', () => {
-  test('comes up with the chaincode deployed, runs the seed open and query rounds with every node monitored, and stops leaving nothing', async () => {
+  test('comes up with the chaincode deployed, runs the seed open and query rounds with every node monitored, ends a round whose peer is killed, and stops leaving nothing', async () => {
     const started = performance.now();
     const log: string[] = [];
     const handle = (await startNetwork(NETWORK, { log: (l) => log.push(l) })) as FabricNetworkHandle;
@@ -78,6 +78,18 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
         const q = await runRound(normalizeRound({ label: 'query', workload: 'query.js', txNumber: 20, rateControl: { type: 'fixed-rate', opts: { tps: 20 } } }, { ...origin, roundIndex: 1 }), env);
         console.log(`query round on Fabric: succ ${q.succeeded} fail ${q.failed} throughput ${q.throughput.toFixed(1)} tps`, q.failuresByReason);
         expect(q.succeeded).toBe(20);
+        // A peer killed mid-round: the round ends at once, names it, and keeps what was measured.
+        const victim = handle.pids.find((p) => p.name === 'peer0-org2')!;
+        const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 3000);
+        const killedAt = performance.now();
+        const k = await runRound(
+          normalizeRound({ label: 'peer killed', workload: 'open.js', txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 10 } } }, { ...origin, roundIndex: 2 }),
+          env,
+        ).finally(() => clearTimeout(killer));
+        console.log(`peer killed mid-round: ${k.aborted?.reason}; succ ${k.succeeded} fail ${k.failed} in ${((performance.now() - killedAt) / 1000).toFixed(1)}s`);
+        expect(k.aborted?.reason).toMatch(/peer0-org2 \(pid \d+\) exited/);
+        expect(k.succeeded).toBeGreaterThan(0);
+        expect((performance.now() - killedAt) / 1000).toBeLessThan(15);
       } finally {
         await monitors.stop();
       }
@@ -196,7 +208,7 @@ describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
   });
   afterAll(() => fabric3?.remove());
 
-  test('comes up with the version read from the binaries, commits through the gateway, and stops leaving nothing', async () => {
+  test('comes up with the version read from the binaries, commits through the gateway, ends a round whose orderer is killed, and stops leaving nothing', async () => {
     const file = resolve(import.meta.dirname, 'fixtures/raft3.yaml');
     const cfg = loadNetworkFile(file);
     if (cfg.type !== 'fabric') throw new Error('expected a fabric network file');
@@ -215,6 +227,17 @@ describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
       } finally {
         await connector.close();
       }
+      // An orderer killed mid-round: the round ends at once and names it.
+      const victim = handle.pids.find((p) => p.name === 'orderer1')!;
+      const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 2000);
+      const killedAt = performance.now();
+      const r = await runRound(
+        normalizeRound({ label: 'orderer killed', workload: 'open.js', txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 10 } } }, { source: file, field: '', baseDir: SEED_SIMPLE, roundIndex: 0 }),
+        { network: handle.ref, runId: 'raft3', networkProcesses: handle.pids },
+      ).finally(() => clearTimeout(killer));
+      expect(r.aborted?.reason).toMatch(/orderer1 \(pid \d+\) exited/);
+      expect(r.succeeded).toBeGreaterThan(0);
+      expect((performance.now() - killedAt) / 1000).toBeLessThan(15);
     } finally {
       await handle.stop();
     }

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import type { FabricBinaries } from './binaries.ts';
 import type { FabricNetworkFileConfig } from './config.ts';
-import type { ProcessSupervisor } from './processes.ts';
+import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
+import { listening, waitUntil } from './readiness.ts';
 import { ORDERER_ORG, type PeerNode, type Topology } from './topology.ts';
+
+const ADMIN_TIMEOUT_MS = 30_000;
 
 /** The environment that makes the `peer` CLI act as an organization's admin against one of its peers. */
 export function peerAdminEnv(topology: Topology, peer: PeerNode): NodeJS.ProcessEnv {
@@ -41,25 +44,32 @@ export async function createGenesisBlocks(cfg: FabricNetworkFileConfig, topology
   return blocks;
 }
 
-/** Joins every orderer to the channel through its admin endpoint (mutual TLS as the orderer org's admin). */
-export async function joinOrderers(channel: string, block: string, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Promise<void> {
+/**
+ * Joins every orderer to the channel through its admin endpoint (mutual TLS as the orderer org's
+ * admin). The admin listener may open a moment after /healthz answers, so each join waits for it.
+ */
+export async function joinOrderers(channel: string, block: string, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor, watch: ManagedProcess[]): Promise<void> {
   await Promise.all(
-    topology.orderers.map((o) =>
-      procs.run(`osnadmin-join-${channel}-${o.name}`, bin.tools.osnadmin, [
+    topology.orderers.map(async (o) => {
+      await waitUntil(`${o.name}'s admin endpoint 127.0.0.1:${o.adminPort}`, () => listening(`127.0.0.1:${o.adminPort}`), ADMIN_TIMEOUT_MS, watch);
+      await procs.run(`osnadmin-join-${channel}-${o.name}`, bin.tools.osnadmin, [
         'channel', 'join', '--channelID', channel, '--config-block', block,
         '-o', `127.0.0.1:${o.adminPort}`,
         '--ca-file', topology.orderer.tlsCaFile,
         '--client-cert', topology.orderer.adminTlsCert,
         '--client-key', topology.orderer.adminTlsKey,
-      ]),
-    ),
+      ]);
+    }),
   );
 }
 
-/** Joins every peer to the channel as its organization's admin. */
-export async function joinPeers(channel: string, block: string, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Promise<void> {
+/** Joins every peer to the channel as its organization's admin, once its gRPC listener is open. */
+export async function joinPeers(channel: string, block: string, topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor, watch: ManagedProcess[]): Promise<void> {
   await Promise.all(
-    topology.peers.map((p) => procs.run(`join-${channel}-${p.name}`, bin.tools.peer, ['channel', 'join', '-b', block], { env: peerAdminEnv(topology, p) })),
+    topology.peers.map(async (p) => {
+      await waitUntil(`${p.name}'s gRPC endpoint 127.0.0.1:${p.port}`, () => listening(`127.0.0.1:${p.port}`), ADMIN_TIMEOUT_MS, watch);
+      await procs.run(`join-${channel}-${p.name}`, bin.tools.peer, ['channel', 'join', '-b', block], { env: peerAdminEnv(topology, p) });
+    }),
   );
 }
 

@@ -4,7 +4,6 @@
  * server mode, see chaincode-service.ts), approve as every organization, commit with one endorsing
  * peer per organization.
  */
-import { createConnection } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FabricBinaries } from './binaries.ts';
@@ -14,7 +13,7 @@ import type { FabricChaincodeConfig } from './config.ts';
 import { ccaasDir } from './node-config.ts';
 import { buildCcaasPackage } from './package.ts';
 import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
-import { waitUntil } from './readiness.ts';
+import { listening, waitUntil } from './readiness.ts';
 import { freePorts, type PeerNode, type Topology } from './topology.ts';
 
 const SERVICE_START_TIMEOUT_MS = 30_000;
@@ -83,16 +82,4 @@ function startService(channel: string, cc: FabricChaincodeConfig, packageId: str
 function ordererArgs(topology: Topology): string[] {
   const o = topology.orderers[0];
   return ['-o', `127.0.0.1:${o.port}`, '--ordererTLSHostnameOverride', o.host, '--tls', '--cafile', topology.orderer.tlsCaFile];
-}
-
-function listening(address: string): Promise<boolean> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve) => {
-    const sock = createConnection({ host, port: Number(port) });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }

@@ -92,9 +92,9 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
     const nodeProcesses = nodes.map((n) => n.process);
     for (const ch of cfg.channels) {
       const block = blocks.get(ch.name)!;
-      await joinOrderers(ch.name, block, topology, bin, procs);
+      await joinOrderers(ch.name, block, topology, bin, procs, nodeProcesses);
       await waitUntil(`a Raft leader on channel ${ch.name}`, () => raftLeader(topology, ch.name), RAFT_LEADER_TIMEOUT_MS, nodeProcesses);
-      await joinPeers(ch.name, block, topology, bin, procs);
+      await joinPeers(ch.name, block, topology, bin, procs, nodeProcesses);
     }
     step('channels joined');
 

@@ -4,6 +4,7 @@
  * Every wait fails fast, with the node's log tail, when the process it waits for has exited, and names
  * what it waited for when it times out.
  */
+import { createConnection } from 'node:net';
 import { type ManagedProcess, readTail } from './processes.ts';
 
 /** Poll interval of every wait: short, because bring-up time is what users wait for. */
@@ -56,4 +57,17 @@ export async function metricValue(port: number, name: string, labels: Record<str
     }
   }
   return undefined;
+}
+
+/** Whether something accepts TCP connections at `host:port`. */
+export function listening(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port: Number(port) });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
 }
