@@ -5,6 +5,8 @@ import { loadCaliperBenchmark } from '../config/caliper-benchmark.ts';
 import { readYamlFile } from '../config/yaml.ts';
 import { runRound } from '../engine/manager.ts';
 import { progressPrinter } from '../engine/progress.ts';
+import { localLauncher } from '../engine/worker-channel.ts';
+import { WorkerPool } from '../engine/worker-pool.ts';
 import { zookeeperLauncher } from '../engine/zookeeper/launcher.ts';
 import { sizeForAgents } from '../engine/zookeeper/sizing.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
@@ -53,6 +55,8 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
   const runId = randomBytes(3).toString('hex');
   const workers = benchmark.workers;
   const launcher = workers.type === 'zookeeper' ? zookeeperLauncher({ server: workers.server, clientsPerHost: workers.clientsPerHost, runId }) : undefined;
+  // Local workers live across the rounds, as Caliper's do: one connection and module load per run.
+  const pool = launcher ? undefined : new WorkerPool(localLauncher);
   const startedAt = new Date();
   const controller = new AbortController();
   const onSignal = () => controller.abort('interrupted');
@@ -84,6 +88,7 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
           onProgress: progress.update,
           signal: controller.signal,
           launcher,
+          pool,
           networkProcesses: network.pids,
           origin: { file: benchmark.source },
         });
@@ -110,6 +115,7 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await monitors?.stop();
+    await pool?.close();
     await launcher?.close();
     await network?.stop();
   }

@@ -18,6 +18,7 @@ import type { RoundProgress } from './progress.ts';
 import { splitCount } from './split.ts';
 import { UnreachableWatch } from './unreachable.ts';
 import { localLauncher, type WorkerChannel, type WorkerLauncher } from './worker-channel.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
 /** Time between releasing the barrier and the round's start instant, so every worker gets the message first. */
 const BARRIER_LEAD_MS = 50;
@@ -45,6 +46,11 @@ export interface RoundEnvironment {
   signal?: AbortSignal;
   /** Where workers run (default: child processes of this one). */
   launcher?: WorkerLauncher;
+  /**
+   * Workers kept across the rounds of a benchmark (instead of `launcher`): a round leases them, and
+   * hands them back when it ends cleanly; a round that aborts ends its workers.
+   */
+  pool?: WorkerPool;
   /**
    * The network's own processes, when they run on this host (the embedded network, a native Fabric
    * network): if one dies mid-round, the round ends with `aborted` naming it.
@@ -116,7 +122,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   let started = false;
   const unreachable = new UnreachableWatch();
 
-  const channels = await (env.launcher ?? localLauncher)(spec.workers);
+  const channels = env.pool ? await env.pool.acquire(spec.workers) : await (env.launcher ?? localLauncher)(spec.workers);
   for (const [index, channel] of channels.entries()) {
     const w: WorkerState = { index, channel, ready: false, done: false, exited: false, stderrTail: '' };
     workers.push(w);
@@ -155,7 +161,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
       }
       checkDone();
     });
-    channel.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId } satisfies ToWorker);
+    channel.send({ type: 'init', round: spec, workerIndex: index, txCount: shares?.[index], network: env.network, runId: env.runId, keepAlive: env.pool !== undefined } satisfies ToWorker);
   }
 
   const onAbort = () => {
@@ -182,7 +188,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   } catch (err) {
     env.signal?.removeEventListener('abort', onAbort);
     stopWatchingNetwork();
-    await killAll(workers);
+    await endWorkers(workers, channels, env.pool, false);
     throw err;
   } finally {
     clearTimeout(readyTimer);
@@ -190,11 +196,13 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
   if (notStarted) {
     env.signal?.removeEventListener('abort', onAbort);
     stopWatchingNetwork();
-    await killAll(workers);
+    await endWorkers(workers, channels, env.pool, false);
     return finish(aggregator.result({ aborted: notStarted }), env, usage);
   }
 
-  env.monitors?.addProcesses(workers.flatMap((w) => (w.channel.pid ? [{ pid: w.channel.pid, name: `worker ${w.index} (${spec.label})` }] : [])));
+  // A pooled worker serves several rounds: it is named by its index alone.
+  const workerName = (w: WorkerState) => (env.pool ? `worker ${w.index}` : `worker ${w.index} (${spec.label})`);
+  env.monitors?.addProcesses(workers.flatMap((w) => (w.channel.pid ? [{ pid: w.channel.pid, name: workerName(w) }] : [])));
   await env.monitors?.roundStart();
   const mark = env.network.operationsUrl ? await conflictMark(env.network.operationsUrl).catch(() => undefined) : undefined;
 
@@ -225,7 +233,7 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     env.monitors?.roundEnd(),
     mark !== undefined && env.network.operationsUrl ? conflictsSince(env.network.operationsUrl, mark).catch(() => undefined) : undefined,
   ]);
-  await killAll(workers);
+  await endWorkers(workers, channels, env.pool, aborted === undefined);
   const result = aggregator.result({ aborted, resources: monitored?.rows, metrics: monitored?.metrics });
   result.conflicts = conflictReport(result.failuresByReason, conflicts);
   return finish(result, env, usage);
@@ -302,8 +310,13 @@ export function expectedRoundSeconds(spec: RoundSpec): number | undefined {
   return spec.txNumber !== undefined && tps > 0 ? spec.txNumber / tps : undefined;
 }
 
-/** Ends every worker process: politely first, then by force for any that do not go. */
-async function killAll(workers: WorkerState[]): Promise<void> {
-  await Promise.all(workers.filter((w) => !w.exited).map((w) => w.channel.close(3000)));
+/**
+ * Ends the round's workers: politely first, then by force for any that do not go. Pooled workers of a
+ * round that ended cleanly go back to the pool instead, all but those that never said they were done.
+ */
+async function endWorkers(workers: WorkerState[], channels: WorkerChannel[], pool: WorkerPool | undefined, clean: boolean): Promise<void> {
+  const keep = (w: WorkerState) => pool !== undefined && clean && w.done;
+  await Promise.all(workers.filter((w) => !w.exited && !keep(w)).map((w) => w.channel.close(3000)));
+  pool?.release(channels);
 }
 

@@ -13,6 +13,11 @@ export interface InitMessage {
   txCount?: number;
   network: NetworkRef;
   runId: string;
+  /**
+   * The worker belongs to a pool: after `done` it stays for the next round's `init`, keeping its
+   * connector when the next round uses the same network.
+   */
+  keepAlive?: boolean;
 }
 
 /** Manager -> worker: the barrier opens; the round's clock starts at this wall-clock instant. */

@@ -40,6 +40,8 @@ interface Prepared {
 let prepared: Prepared | undefined;
 let loop: SendLoop | undefined;
 let stopReason: string | undefined;
+/** A pooled worker's connector, kept from round to round while the network and identity stay the same. */
+let kept: { key: string; connector: Connector } | undefined;
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -53,7 +55,7 @@ function sendAndLeave(msg: FromWorker): void {
 async function prepare(init: InitMessage): Promise<Prepared> {
   const { round, workerIndex, txCount, network, runId } = init;
   const durationMs = round.txDuration !== undefined ? round.txDuration * 1000 : undefined;
-  const connector = await createConnector({ workerIndex, workerCount: round.workers, network, txTimeoutMs: round.txTimeoutMs });
+  const connector = await connectorFor(init);
   const { dialect, mod } = await loadWorkloadModule(round.workload.module, round.source, 'workload');
   const workload = makeRunnable(dialect, mod, {
     workerIndex,
@@ -120,7 +122,7 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
     const roundCpu = process.cpuUsage(cpuAtStart);
     const roundWallMs = performance.now() - wallAtStart;
     await bounded(p.workload.end());
-    await bounded(p.connector.close());
+    if (!p.init.keepAlive) await bounded(p.connector.close());
     const life = process.resourceUsage();
     const usage = {
       workerIndex: p.init.workerIndex,
@@ -129,10 +131,27 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
       cpuSystemMs: life.systemCPUTime / 1000,
       roundCpuPercent: roundWallMs > 0 ? ((roundCpu.user + roundCpu.system) / 1000 / roundWallMs) * 100 : 0,
     };
-    sendAndLeave({ type: 'done', snapshot, abandoned, usage });
+    const done: FromWorker = { type: 'done', snapshot, abandoned, usage };
+    if (!p.init.keepAlive) return sendAndLeave(done);
+    // Pooled: ready for the next round's init.
+    prepared = undefined;
+    loop = undefined;
+    send(done);
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** The connector of this round: the kept one when network, identity and timeout are the same. */
+async function connectorFor(init: InitMessage): Promise<Connector> {
+  const { round, workerIndex, network } = init;
+  const key = JSON.stringify([network, workerIndex, round.workers, round.txTimeoutMs]);
+  if (kept?.key === key) return kept.connector;
+  if (kept) await bounded(kept.connector.close());
+  kept = undefined;
+  const connector = await createConnector({ workerIndex, workerCount: round.workers, network, txTimeoutMs: round.txTimeoutMs });
+  if (init.keepAlive) kept = { key, connector };
+  return connector;
 }
 
 /** Waits for a cleanup step, at most CLEANUP_TIMEOUT_MS; its failure or hang does not matter any more. */
@@ -153,6 +172,7 @@ function fatal(stage: 'setup' | 'run', err: unknown): void {
 
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
+    stopReason = undefined;
     prepare(msg).then(
       (p) => {
         prepared = p;

@@ -6,12 +6,27 @@ import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
 import type { RoundSpec } from '../config/types.ts';
 import { runRound } from '../engine/manager.ts';
 import { progressPrinter } from '../engine/progress.ts';
-import type { WorkerLauncher } from '../engine/worker-channel.ts';
+import { localLauncher, type WorkerLauncher } from '../engine/worker-channel.ts';
+import { WorkerPool } from '../engine/worker-pool.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { CONTEXT_KEY, type LedgerbenchContext } from './context.ts';
 
 let roundsInThisFile = 0;
+
+/**
+ * Local workers live across the rounds of a test file (one connection and module load per file, as
+ * Caliper's workers live across a benchmark). Each file runs in its own process, whose end ends them;
+ * the setup file closes the pool after the file's last test.
+ */
+let filePool: WorkerPool | undefined;
+
+/** Ends the test file's pooled workers (called by the setup file after the file's tests). */
+export async function closeWorkerPool(): Promise<void> {
+  const pool = filePool;
+  filePool = undefined;
+  await pool?.close();
+}
 
 /**
  * Round indexes restart at 0 in every test file (each file gets fresh modules), while the global
@@ -72,6 +87,7 @@ export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, mo
       monitors,
       onProgress: progress.update,
       launcher,
+      pool: launcher ? undefined : (filePool ??= new WorkerPool(localLauncher)),
       // Vitest aborts it on a test timeout, on Ctrl-C and under --bail: the round stops and keeps its figures.
       signal: test?.context?.signal,
       networkProcesses: ctx.networkProcesses,
