@@ -53,7 +53,7 @@ function sendAndLeave(msg: FromWorker): void {
 }
 
 async function prepare(init: InitMessage): Promise<Prepared> {
-  const { round, workerIndex, txCount, network, runId } = init;
+  const { round, workerIndex, txCount, runId } = init;
   const durationMs = round.txDuration !== undefined ? round.txDuration * 1000 : undefined;
   const connector = await connectorFor(init);
   const { dialect, mod } = await loadWorkloadModule(round.workload.module, round.source, 'workload');
