@@ -92,6 +92,8 @@ describe('type: fabric network file', () => {
       [network('', undefined, `{ name: "my cc", path: ${join(REPO, 'fixtures/chaincode/simple')} }`), 'channels[0].chaincodes[0].name', /name: simple/],
       [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, endorsementPolicy: "OR('Org3MSP.peer')" }`), 'channels[0].chaincodes[0].endorsementPolicy', /Org1MSP, Org2MSP/],
       [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, sequence: 0 }`), 'channels[0].chaincodes[0].sequence', /between 1/],
+      [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, init: { args: [a] } }`), 'channels[0].chaincodes[0].init.function', /InitLedger/],
+      [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, init: { function: f, args: [1] } }`), 'channels[0].chaincodes[0].init.args', /quote every argument/],
     ];
     for (const [body, field, fix] of cases) {
       const err = configError(() => loadNetworkFile(writeNetwork(body)));

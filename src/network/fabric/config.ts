@@ -20,6 +20,11 @@ export interface FabricChaincodeConfig {
   sequence: number;
   /** Signature policy as written, handed to `peer lifecycle chaincode approveformyorg/commit`. */
   endorsementPolicy: string;
+  /**
+   * The definition requires an init transaction (`--init-required`), which ledgerbench sends right
+   * after the commit (`--isInit`) with this function and arguments.
+   */
+  init?: { function: string; args: string[] };
 }
 
 /** An organization with its peers and client users (cryptogen's PeerOrgs entry). */
@@ -58,7 +63,7 @@ export interface FabricNetworkFileConfig {
 const TOP_KEYS = ['type', 'name', 'binaries', 'stateDir', 'organizations', 'orderer', 'channels'];
 const ORG_KEYS = ['mspId', 'domain', 'peers', 'users'];
 const ORDERER_KEYS = ['type', 'nodes', 'batchSize', 'batchTimeout'];
-const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy'];
+const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy', 'init'];
 
 type Obj = Record<string, unknown>;
 
@@ -176,7 +181,21 @@ function parseChaincode(cc: unknown, file: string, at: string, mspIds: string[])
       throw new ConfigError(file, `${at}.endorsementPolicy`, `names ${p.mspId}, which is not an organization of this network`, `use one of ${mspIds.join(', ')}`);
     }
   }
-  return { name, path, version: String(versionRaw), sequence, endorsementPolicy };
+  return { name, path, version: String(versionRaw), sequence, endorsementPolicy, init: parseInit(cc.init, file, `${at}.init`) };
+}
+
+function parseInit(raw: unknown, file: string, at: string): FabricChaincodeConfig['init'] {
+  if (raw === undefined) return undefined;
+  const fix = 'write `init: { function: InitLedger, args: [] }` (the definition then requires it, and ledgerbench sends it after the commit)';
+  if (!isObject(raw)) throw new ConfigError(file, at, 'must be a mapping', fix);
+  unknownKeys(raw, ['function', 'args'], file, `${at}.`);
+  const fn = optString(raw, 'function', file, `${at}.`);
+  if (!fn) throw new ConfigError(file, `${at}.function`, 'is required', fix);
+  const args = raw.args ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new ConfigError(file, `${at}.args`, 'must be a list of strings', 'quote every argument, e.g. `args: ["a", "100"]`');
+  }
+  return { function: fn, args: args as string[] };
 }
 
 function parseOrderer(raw: unknown, file: string): FabricNetworkFileConfig['orderer'] {

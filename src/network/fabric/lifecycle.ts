@@ -2,7 +2,7 @@
  * Deploying a channel's chaincodes with Fabric's lifecycle, as chaincode-as-a-service: package (our
  * external builder's type), install on every peer, start one chaincode service per peer (fabric-shim's
  * server mode, see chaincode-service.ts), approve as every organization, commit with one endorsing
- * peer per organization.
+ * peer per organization, and send the init transaction when the definition requires one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,7 +49,7 @@ export async function deployChaincode(channel: string, cc: FabricChaincodeConfig
     ...services.map((s) => waitUntil(`chaincode service ${s.process.name} to listen on ${s.address}`, () => listening(s.address), SERVICE_START_TIMEOUT_MS, [s.process])),
   ]);
 
-  const definition = ['--channelID', channel, '--name', cc.name, '--version', cc.version, '--sequence', String(cc.sequence), '--signature-policy', cc.endorsementPolicy];
+  const definition = ['--channelID', channel, '--name', cc.name, '--version', cc.version, '--sequence', String(cc.sequence), '--signature-policy', cc.endorsementPolicy, ...(cc.init ? ['--init-required'] : [])];
   const orderer = ordererArgs(topology);
   const firstPeers = topology.orgs.map((o) => o.peers[0]);
   await Promise.all(
@@ -61,6 +61,13 @@ export async function deployChaincode(channel: string, cc: FabricChaincodeConfig
   );
   const endorsers = firstPeers.flatMap((p) => ['--peerAddresses', `127.0.0.1:${p.port}`, '--tlsRootCertFiles', topology.orgs.find((o) => o.mspId === p.mspId)!.tlsCaFile]);
   await procs.run(`commit-${cc.name}`, bin.tools.peer, ['lifecycle', 'chaincode', 'commit', ...orderer, ...definition, ...endorsers], { env: peerAdminEnv(topology, firstPeers[0]) });
+  if (cc.init) {
+    // The first transaction of an init-required definition; the CLI waits until it has committed.
+    const ctor = JSON.stringify({ function: cc.init.function, Args: cc.init.args });
+    await procs.run(`init-${cc.name}`, bin.tools.peer, ['chaincode', 'invoke', ...orderer, '--channelID', channel, '--name', cc.name, '--isInit', '-c', ctor, '--waitForEvent', ...endorsers], {
+      env: peerAdminEnv(topology, firstPeers[0]),
+    });
+  }
   return services;
 }
 
