@@ -5,7 +5,10 @@
  */
 import { join } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
+import { recordBaselines } from '../baseline/record.ts';
+import type { BaselineSettings } from '../baseline/types.ts';
 import { readYamlFile } from '../config/yaml.ts';
+import { baselineLines } from '../report/baseline.ts';
 import { environmentInfo, originText, redact, resourceTable, roundDetails, roundTable, type WrittenReports, writeReports, writeReportsSync, writtenReportLines } from '../report/index.ts';
 import type { RunReport } from '../report/types.ts';
 import type { RoundResult } from '../stats/types.ts';
@@ -18,6 +21,8 @@ export interface ReporterOptions {
   resultsDir: string;
   /** Network file, included (redacted) in the report. */
   networkFile: string;
+  /** Baseline file and update mode (the plugin sets the mode once Vitest has resolved `-u`). */
+  baseline?: BaselineSettings;
 }
 
 /** Signals after which Vitest exits within a millisecond (its logger's exit handler), without onTestRunEnd. */
@@ -29,6 +34,13 @@ export class LedgerbenchReporter implements Reporter {
   private startedAt = new Date();
   /** Tests of this project that started and have not finished, by id. */
   private readonly running = new Map<string, TestCase>();
+  /** Test files of this project that started and have not finished, by id. */
+  private readonly modules = new Map<string, TestModule>();
+  /**
+   * Tests whose rounds were taken. The plugin adds this reporter from a hook that can run more than
+   * once for one Vitest (the programmatic API does), and then every event arrives twice.
+   */
+  private readonly reported = new Set<string>();
   /** Set once this run's reports are written, so an interrupt and the run's end never write twice. */
   private written = false;
   private readonly onSignal = (signal: NodeJS.Signals) => this.writeOnSignal(signal);
@@ -40,6 +52,8 @@ export class LedgerbenchReporter implements Reporter {
   onTestRunStart(): void {
     this.rounds = [];
     this.running.clear();
+    this.modules.clear();
+    this.reported.clear();
     this.written = false;
     this.startedAt = new Date();
     // Listeners run in order and synchronously: Vitest's own handler only schedules the exit, so the
@@ -50,13 +64,37 @@ export class LedgerbenchReporter implements Reporter {
     }
   }
 
+  onTestModuleStart(module: TestModule): void {
+    if (module.project.name === this.options.name) this.modules.set(module.id, module);
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    this.modules.delete(module.id);
+  }
+
   onTestCaseReady(testCase: TestCase): void {
     if (testCase.project.name === this.options.name) this.running.set(testCase.id, testCase);
   }
 
+  /**
+   * Tests running at an interrupt. Vitest's worker sends "test started" in throttled batches and can
+   * hold one back until the next event, so a started file's first unfinished test counts too: a
+   * ledgerbench project runs one file and one test at a time.
+   */
+  private stillRunning(): TestCase[] {
+    const found = new Map<string, TestCase>();
+    for (const t of this.running.values()) if (!this.reported.has(t.id)) found.set(t.id, t);
+    for (const m of this.modules.values()) {
+      const next = [...m.children.allTests()].find((t) => !this.reported.has(t.id) && t.result().state === 'pending');
+      if (next && ![...found.values()].some((t) => t.module.id === m.id)) found.set(next.id, next);
+    }
+    return [...found.values()];
+  }
+
   onTestCaseResult(testCase: TestCase): void {
     // Reporters are global: with several ledgerbench projects in one config, each sees every test.
-    if (testCase.project.name !== this.options.name) return;
+    if (testCase.project.name !== this.options.name || this.reported.has(testCase.id)) return;
+    this.reported.add(testCase.id);
     this.running.delete(testCase.id);
     const rounds = roundsOf(testCase);
     if (rounds.length === 0) return;
@@ -70,6 +108,7 @@ export class LedgerbenchReporter implements Reporter {
       const details = roundDetails(r, { color, test: first + i });
       if (resources) out.push(resources);
       if (details) out.push(details);
+      out.push(...baselineLines(r));
     });
     process.stdout.write(`\n${testCase.fullName}\n${out.join('\n')}\n`);
   }
@@ -84,6 +123,8 @@ export class LedgerbenchReporter implements Reporter {
     this.written = true;
     const paths = await writeReports(report, this.folder(report));
     this.printEnd(report, paths);
+    const recorded = this.options.baseline && recordBaselines(report.rounds, this.options.baseline, reason === 'interrupted');
+    if (recorded) process.stdout.write(`${recorded}\n`);
   }
 
   /**
@@ -94,7 +135,7 @@ export class LedgerbenchReporter implements Reporter {
   private writeOnSignal(signal: NodeJS.Signals): void {
     for (const s of EXIT_SIGNALS) process.off(s, this.onSignal);
     if (this.written) return;
-    const still = [...this.running.values()];
+    const still = this.stillRunning();
     for (const t of still) this.rounds.push(...roundsOf(t));
     const report = this.report({ reason: signal, tests: still.map((t) => originText({ file: t.module.moduleId, test: t.fullName })) });
     if (!report) {

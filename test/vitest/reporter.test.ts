@@ -189,3 +189,28 @@ describe('Ctrl-C during `vitest run` of a ledgerbench project', () => {
     }
   }, 120_000);
 });
+
+describe('a cancelled Vitest run (watch-mode Ctrl-C, --bail, an editor stop button)', () => {
+  test('keeps the finished round and the one returned aborted, marked interrupted', async () => {
+    const results = join(tmp, 'cancelled-e2e');
+    const child = new Child(process.execPath, [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'fixtures/vitest-project/cancel-run.ts')], {
+      cwd: REPO,
+      timeoutMs: 90_000,
+      env: { LEDGERBENCH_FIXTURE_RESULTS: results },
+    });
+    const run = await child.finished;
+    const folders = existsSync(results) ? readdirSync(results) : [];
+    expect(folders, run.stdout + run.stderr).toHaveLength(1);
+    const report = JSON.parse(readFileSync(join(results, folders[0], 'results.json'), 'utf8')) as RunReport;
+    expect(report.interrupted).toEqual({ reason: 'the Vitest run was cancelled' });
+    expect(report.rounds.map((r) => [r.label, Boolean(r.aborted)])).toEqual([
+      ['before-interrupt', false],
+      ['at-interrupt', true],
+    ]);
+    // The aborted round stopped long before its 120 s.
+    expect(report.rounds[1].succeeded).toBeGreaterThan(0);
+    expect(report.rounds[1].succeeded).toBeLessThan(200);
+    expect(run.stdout).toMatch(/\| {4}2 \| at-interrupt \(aborted\) \|/);
+    expect(run.stdout).toContain('ledgerbench: run interrupted (the Vitest run was cancelled)');
+  }, 120_000);
+});
