@@ -28,6 +28,8 @@ function hostileReport(): RunReport {
       ...conflictRound,
       label: XSS,
       description: `desc ${XSS}`,
+      origin: { file: `${process.cwd()}/perf/hostile.perf.ts`, test: `origin ${XSS}` },
+      failureSamples: { [`chaincode said ${XSS}`]: [`sample ${SCRIPT_BREAK}`] },
       failuresByReason: { ...conflictRound.failuresByReason, [`chaincode said ${XSS}`]: 4 },
       conflicts: {
         ...conflictRound.conflicts!,
@@ -110,6 +112,8 @@ describe('HTML report in Chromium', () => {
       expect(state.pwned).toBeUndefined();
       expect(state.text).toContain(XSS);
       expect(state.text).toContain(`chaincode said ${XSS}`);
+      expect(state.text).toContain(`perf/hostile.perf.ts > origin ${XSS}`);
+      expect(state.text).toContain(`sample ${SCRIPT_BREAK}`);
       expect(state.text).toContain(SCRIPT_BREAK);
       expect(state.title).toContain(XSS);
 
