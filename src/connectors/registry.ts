@@ -7,6 +7,7 @@ const FACTORIES: Record<string, () => Promise<ConnectorFactory>> = {
   noop: async () => (await import('./noop.ts')).createNoopConnector,
   delay: async () => (await import('./delay.ts')).createDelayConnector,
   'fabric-gateway': async () => (await import('./fabric-gateway/index.ts')).createFabricGatewayConnector,
+  'fabric-legacy': async () => (await import('./fabric-legacy/index.ts')).createFabricLegacyConnector,
 };
 
 /** Names of the connectors ledgerbench knows. */
