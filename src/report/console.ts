@@ -5,7 +5,7 @@
  */
 import type { LatencyStats, RoundResult } from '../stats/types.ts';
 import { type BoxCell, type BoxColumn, boxTable, paint, type Style } from './box.ts';
-import { bytes, count, ms, oneLine, originText, percent, tps } from './format.ts';
+import { bytes, count, displayWidth, ms, oneLine, originText, percent, tps } from './format.ts';
 import { roundVerdict } from './verdict.ts';
 
 /** Options of the terminal renderers. */
@@ -58,6 +58,24 @@ function lat(stats: LatencyStats | undefined, pick: (s: LatencyStats) => number)
 const VERDICT_STYLE: Record<string, Style | undefined> = { fail: 'red', aborted: 'yellow', pass: 'green' };
 
 /**
+ * The From cell: `file > test`, its file's leading folders dropped first (`.../interrupt.perf.ts`) when
+ * it is too long, since the file name and the test tell rounds apart; the box cuts what is still too long.
+ */
+function fromCell(r: RoundResult, cwd: string | undefined): string {
+  const full = originText(r.origin, cwd);
+  if (!full || !r.origin) return '-';
+  if (displayWidth(full) <= FROM_WIDTH) return full;
+  const file = originText({ file: r.origin.file }, cwd);
+  const rest = full.slice(file.length);
+  const parts = file.split(/[\\/]/);
+  for (let i = 1; i < parts.length; i++) {
+    const shorter = `.../${parts.slice(i).join('/')}${rest}`;
+    if (displayWidth(shorter) <= FROM_WIDTH || i === parts.length - 1) return shorter;
+  }
+  return full;
+}
+
+/**
  * Caliper's round table: Test, Name, Succ, Fail, Send Rate, Max/Min/Avg Latency, Throughput, then
  * p95 and p99 latency, and From (test file and test) when the rounds say where they came from.
  * Latency in ms, rates in TPS. Throughput counts successful transactions only
@@ -86,7 +104,7 @@ export function roundTable(rounds: RoundResult[], opts: RoundTableOptions = {}):
       tps(r.throughput),
       lat(r.latency, (s) => s.p95),
       lat(r.latency, (s) => s.p99),
-      ...(withFrom ? [originText(r.origin, opts.cwd) || '-'] : []),
+      ...(withFrom ? [fromCell(r, opts.cwd)] : []),
     ];
   });
   return boxTable(columns, rows, opts.color ?? false);

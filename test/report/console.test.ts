@@ -182,10 +182,14 @@ describe('rounds of several test files', () => {
     expect(cells(roundTable([openRound]).split('\n')[1])).toEqual([...ROUND_TABLE_HEADERS]);
   });
 
-  test('a file outside the current folder is shown absolute, a long From cut in the middle', () => {
+  test('a file outside the current folder is shown absolute; a long From loses leading folders first', () => {
+    const short = { ...fromFiles[0], origin: { file: '/work/perf/a.perf.ts', test: 'open' } };
+    expect(cells(roundTable([short], { cwd: '/elsewhere' }).split('\n')[3]).at(-1)).toBe('/work/perf/a.perf.ts > open');
     const line = roundTable([fromFiles[0]], { cwd: '/elsewhere' }).split('\n')[3];
-    const from = cells(line).at(-1)!;
-    expect(from).toMatch(/^\/work\/project\/perf\/accounts\.p\.\.\.accounts > open holds 50 tps$/);
+    expect(cells(line).at(-1)).toBe('.../perf/accounts.perf.ts > accounts > open holds 50 tps');
+    const long = { ...fromFiles[0], origin: { file: '/work/project/perf/accounts.perf.ts', test: `accounts > ${'a very long test name '.repeat(4)}end` } };
+    const from = cells(roundTable([long], { cwd: '/elsewhere' }).split('\n')[3]).at(-1)!;
+    expect(from).toMatch(/^\.\.\.\/accounts\.perf\.ts > .*\.\.\..*long test name end$/);
     expect(from).toHaveLength(60);
   });
 
