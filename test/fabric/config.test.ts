@@ -94,6 +94,8 @@ describe('type: fabric network file', () => {
       [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, sequence: 0 }`), 'channels[0].chaincodes[0].sequence', /between 1/],
       [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, init: { args: [a] } }`), 'channels[0].chaincodes[0].init.function', /InitLedger/],
       [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, init: { function: f, args: [1] } }`), 'channels[0].chaincodes[0].init.args', /quote every argument/],
+      [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, collections: /nonexistent.json }`), 'channels[0].chaincodes[0].collections', /collection definitions/],
+      [network('', undefined, `{ name: simple, path: ${join(REPO, 'fixtures/chaincode/simple')}, collections: ${join(REPO, 'package.json')} }`), 'channels[0].chaincodes[0].collections', /not a list of collections/],
     ];
     for (const [body, field, fix] of cases) {
       const err = configError(() => loadNetworkFile(writeNetwork(body)));

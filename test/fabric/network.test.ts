@@ -141,7 +141,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     await expectNothingLeft([], ['broken-chaincode']);
   });
 
-  test('a low-level shim chaincode with an init-required definition runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
+  test('a low-level shim chaincode with an init-required definition and a private data collection runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
     const file = resolve(import.meta.dirname, 'fixtures/two-chaincodes.yaml');
     const owner = spawn(process.execPath, ['--import', TSX, resolve(import.meta.dirname, 'fixtures/owner.ts'), file], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -174,6 +174,11 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
           expect(Buffer.from(got.payload ?? []).toString()).toBe(`v${workerIndex}`);
           const initialized = await connector.evaluate({ contract: 'shim-kv', fn: 'get', args: ['initialized'] });
           expect(Buffer.from(initialized.payload ?? []).toString(), initialized.message).toBe('by-ledgerbench');
+          const secret = `secret-${workerIndex}`;
+          const putPrivate = await connector.submit({ contract: 'shim-kv', fn: 'putPrivate', args: ['shared', `p${workerIndex}`], transient: { value: secret } });
+          expect(putPrivate, putPrivate.message).toMatchObject({ ok: true });
+          const gotPrivate = await connector.evaluate({ contract: 'shim-kv', fn: 'getPrivate', args: ['shared', `p${workerIndex}`] });
+          expect(Buffer.from(gotPrivate.payload ?? []).toString(), gotPrivate.message).toBe(secret);
           const missing = await connector.evaluate({ contract: 'shim-kv', fn: 'get', args: ['nothing'] });
           expect(missing.message).toContain('key nothing not found');
         } finally {

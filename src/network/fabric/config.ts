@@ -25,6 +25,8 @@ export interface FabricChaincodeConfig {
    * after the commit (`--isInit`) with this function and arguments.
    */
   init?: { function: string; args: string[] };
+  /** Absolute path of the private data collections config (Fabric's JSON), when the chaincode has one. */
+  collections?: string;
 }
 
 /** An organization with its peers and client users (cryptogen's PeerOrgs entry). */
@@ -63,7 +65,7 @@ export interface FabricNetworkFileConfig {
 const TOP_KEYS = ['type', 'name', 'binaries', 'stateDir', 'organizations', 'orderer', 'channels'];
 const ORG_KEYS = ['mspId', 'domain', 'peers', 'users'];
 const ORDERER_KEYS = ['type', 'nodes', 'batchSize', 'batchTimeout'];
-const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy', 'init'];
+const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy', 'init', 'collections'];
 
 type Obj = Record<string, unknown>;
 
@@ -181,7 +183,26 @@ function parseChaincode(cc: unknown, file: string, at: string, mspIds: string[])
       throw new ConfigError(file, `${at}.endorsementPolicy`, `names ${p.mspId}, which is not an organization of this network`, `use one of ${mspIds.join(', ')}`);
     }
   }
-  return { name, path, version: String(versionRaw), sequence, endorsementPolicy, init: parseInit(cc.init, file, `${at}.init`) };
+  const collections = parseCollections(cc, file, at);
+  return { name, path, version: String(versionRaw), sequence, endorsementPolicy, init: parseInit(cc.init, file, `${at}.init`), collections };
+}
+
+/** The collections file must be Fabric's JSON list of collection definitions, each with a name. */
+function parseCollections(cc: Obj, file: string, at: string): string | undefined {
+  const rel = optString(cc, 'collections', file, `${at}.`);
+  if (rel === undefined) return undefined;
+  const path = resolve(dirname(file), rel);
+  const fix = 'point to a JSON file of collection definitions, e.g. `[{ "name": "shared", "policy": "OR(\'Org1MSP.member\')", "requiredPeerCount": 0, "maxPeerCount": 1, "blockToLive": 0 }]`';
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, `${at}.collections`, `${path} cannot be read as JSON (${(err as Error).message})`, fix);
+  }
+  if (!Array.isArray(doc) || doc.length === 0 || !doc.every((c) => isObject(c) && typeof c.name === 'string' && typeof c.policy === 'string')) {
+    throw new ConfigError(file, `${at}.collections`, `${path} is not a list of collections with a name and a policy each`, fix);
+  }
+  return path;
 }
 
 function parseInit(raw: unknown, file: string, at: string): FabricChaincodeConfig['init'] {

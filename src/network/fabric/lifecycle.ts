@@ -49,7 +49,7 @@ export async function deployChaincode(channel: string, cc: FabricChaincodeConfig
     ...services.map((s) => waitUntil(`chaincode service ${s.process.name} to listen on ${s.address}`, () => listening(s.address), SERVICE_START_TIMEOUT_MS, [s.process])),
   ]);
 
-  const definition = ['--channelID', channel, '--name', cc.name, '--version', cc.version, '--sequence', String(cc.sequence), '--signature-policy', cc.endorsementPolicy, ...(cc.init ? ['--init-required'] : [])];
+  const definition = ['--channelID', channel, '--name', cc.name, '--version', cc.version, '--sequence', String(cc.sequence), '--signature-policy', cc.endorsementPolicy, ...(cc.init ? ['--init-required'] : []), ...(cc.collections ? ['--collections-config', cc.collections] : [])];
   const orderer = ordererArgs(topology);
   const firstPeers = topology.orgs.map((o) => o.peers[0]);
   await Promise.all(
