@@ -1,10 +1,12 @@
 /**
  * The fabric-gateway connector: one gRPC client, one identity and one fabric-gateway Gateway per
- * worker process. submit() runs Fabric's endorse -> order -> commit-status flow with the lower-level
- * proposal API so that each phase can be timed and each failure attributed to its phase.
+ * worker process. submit() runs Fabric's endorse -> order -> commit flow with the lower-level
+ * proposal API so that each phase can be timed and each failure attributed to its phase. Commits are
+ * seen on one filtered-block stream per channel (commit-events.ts), or asked for with one CommitStatus
+ * call per transaction where that stream cannot be had.
  */
 import { performance } from 'node:perf_hooks';
-import { type CallOptions, Client, type ClientOptions, connectivityState, credentials } from '@grpc/grpc-js';
+import { type CallOptions, Client, type ClientOptions, connectivityState, credentials, status as GrpcStatus } from '@grpc/grpc-js';
 import {
   type Contract,
   connect,
@@ -15,14 +17,27 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { ConfigError } from '../../config/errors.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
+import { type CommitWait, CommitWatcher, type WatcherIdentity } from './commit-events.ts';
 import { classifyError, commitFailure } from './errors.ts';
 import { type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork } from './profile.ts';
 import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
+
+/** How a submit learns that its transaction committed (connector option `commitWait`). */
+export type CommitWaitMode = 'events' | 'status';
+
+/** The names accepted for the connector option `commitWait`. */
+export const COMMIT_WAIT_MODES: readonly CommitWaitMode[] = ['events', 'status'];
 
 /** Options read from NetworkRef.options. */
 export interface FabricGatewayOptions {
   /** `node-crypto` (default, fast) or `sdk-default` (fabric-gateway's pure-JS signer). */
   signer: SignerKind;
+  /**
+   * `events` (default): from a filtered-block stream per channel, falling back to `status` when the
+   * peer does not open one (no Deliver service, an identity that may not read blocks) or it breaks;
+   * `status`: one CommitStatus call per transaction.
+   */
+  commitWait: CommitWaitMode;
 }
 
 /** The identity and gateway peer a worker uses. */
@@ -74,7 +89,16 @@ export function parseGatewayOptions(file: string, options: Record<string, unknow
       `use one of ${SIGNER_KINDS.join(', ')}`,
     );
   }
-  return { signer: signer as SignerKind };
+  const commitWait = options?.commitWait ?? 'events';
+  if (typeof commitWait !== 'string' || !(COMMIT_WAIT_MODES as readonly string[]).includes(commitWait)) {
+    throw new ConfigError(
+      file,
+      'options.commitWait',
+      `unknown commit wait ${JSON.stringify(commitWait)}`,
+      `use one of ${COMMIT_WAIT_MODES.join(', ')}`,
+    );
+  }
+  return { signer: signer as SignerKind, commitWait: commitWait as CommitWaitMode };
 }
 
 /** Fabric's own gRPC client limit, both ways (core.yaml's peer client and the Fabric SDKs): 100 MiB. */
@@ -170,8 +194,15 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
     signer: signing.signer,
     hash: signing.hash,
   });
-  return new FabricGatewayConnector(gateway, client, net.channel, ctx.txTimeoutMs);
+  const watching = options.commitWait === 'events' ? { mspId: identity.mspId, certPem: identity.certPem, signing } : undefined;
+  const connector = new FabricGatewayConnector(gateway, client, net.channel, ctx.txTimeoutMs, watching);
+  // The default channel's stream is open before the first transaction, so none waits for it.
+  await connector.watcher(net.channel);
+  return connector;
 };
+
+/** Longest wait for a peer's first block when a block stream is opened. */
+const MAX_STREAM_OPEN_MS = 5000;
 
 class FabricGatewayConnector implements Connector {
   readonly type = 'fabric-gateway';
@@ -182,18 +213,51 @@ class FabricGatewayConnector implements Connector {
   readonly #client: Client;
   readonly #channel: string;
   readonly #timeoutMs: number;
+  /** Who signs the block streams' seek requests; undefined in `status` mode. */
+  readonly #watching: WatcherIdentity | undefined;
+  /** Channel -> its block stream, or null where the peer would not open one (CommitStatus then). */
+  readonly #watchers = new Map<string, CommitWatcher | null>();
+  readonly #opening = new Map<string, Promise<CommitWatcher | null>>();
   #closed = false;
 
-  constructor(gateway: Gateway, client: Client, channel: string, timeoutMs: number) {
+  constructor(gateway: Gateway, client: Client, channel: string, timeoutMs: number, watching: WatcherIdentity | undefined) {
     this.#gateway = gateway;
     this.#client = client;
     this.#channel = channel;
     this.#timeoutMs = timeoutMs;
+    this.#watching = watching;
+  }
+
+  /**
+   * The block stream of `channel`, opened on first use; null in `status` mode, where the peer refused
+   * it, or once it broke (its transactions then ask CommitStatus).
+   */
+  async watcher(channel: string): Promise<CommitWatcher | null> {
+    const known = this.#watchers.get(channel);
+    if (known !== undefined) return known && !known.broken ? known : null;
+    if (!this.#watching) return null;
+    let opening = this.#opening.get(channel);
+    if (!opening) {
+      opening = CommitWatcher.open(this.#client, channel, this.#watching, Math.min(this.#timeoutMs, MAX_STREAM_OPEN_MS)).then(
+        (w) => w,
+        () => null, // refused: this channel's commits are asked for with CommitStatus
+      );
+      this.#opening.set(channel, opening);
+    }
+    const w = await opening;
+    this.#opening.delete(channel);
+    if (this.#closed) w?.close();
+    else this.#watchers.set(channel, w);
+    return this.#closed ? null : w;
   }
 
   async submit(req: TxRequest): Promise<TxOutcome> {
-    // One absolute deadline for the whole transaction, shared by its three calls.
-    const call: CallOptions = { deadline: Date.now() + (req.timeoutMs ?? this.#timeoutMs) };
+    // One absolute deadline for the whole transaction, shared by its calls.
+    const deadline = Date.now() + (req.timeoutMs ?? this.#timeoutMs);
+    const call: CallOptions = { deadline };
+    const channel = req.channel ?? this.#channel;
+    const known = this.#watchers.get(channel);
+    const watcher = known === undefined ? await this.watcher(channel) : known && !known.broken ? known : null;
     let txId = '';
     let t = performance.now();
     let proposal: Proposal;
@@ -211,19 +275,30 @@ class FabricGatewayConnector implements Connector {
     }
     const endorse = performance.now() - t;
     t = performance.now();
+    // Registered before Submit: with a full batch, the block can arrive before Submit's answer.
+    const wait: CommitWait | undefined = watcher?.wait(txId, deadline);
     let commit: SubmittedTransaction;
     try {
       commit = await transaction.submit(call);
     } catch (err) {
+      wait?.cancel();
       return withPhases(classifyError(err, 'order', txId), { endorse });
     }
     const order = performance.now() - t;
     t = performance.now();
     let code: number;
-    try {
-      code = (await commit.getStatus(call)).code;
-    } catch (err) {
+    const seen = wait ? await wait.seen : undefined;
+    if (seen?.kind === 'committed') code = seen.code;
+    else if (seen?.kind === 'timeout') {
+      const err = { code: GrpcStatus.DEADLINE_EXCEEDED, message: `no block with transaction ${txId} before its deadline` };
       return withPhases(classifyError(err, 'commit', txId), { endorse, order });
+    } else {
+      // Status mode, or the stream broke while this transaction waited.
+      try {
+        code = (await commit.getStatus(call)).code;
+      } catch (err) {
+        return withPhases(classifyError(err, 'commit', txId), { endorse, order });
+      }
     }
     const phases = { endorse, order, commit: performance.now() - t };
     if (code !== 0) return commitFailure(code, txId, phases);
@@ -248,6 +323,7 @@ class FabricGatewayConnector implements Connector {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const w of this.#watchers.values()) w?.close();
     this.#gateway.close();
     this.#client.close();
   }

@@ -4,6 +4,8 @@
  */
 export {
   createFabricGatewayConnector,
+  COMMIT_WAIT_MODES,
+  type CommitWaitMode,
   type FabricGatewayOptions,
   parseGatewayOptions,
   selectWorkerTarget,

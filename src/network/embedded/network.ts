@@ -11,6 +11,7 @@ import { ChaincodeLoadError, loadChaincode, type ShimChaincode } from './chainco
 import type { ChaincodeLogs } from './chaincode-log.ts';
 import { ConflictLog } from './conflict-log.ts';
 import type { ChannelView, DeployedChaincode, Peer } from './endorser.ts';
+import { deliverService, deliverServiceDefinition, FilteredBlockFeed } from './deliver.ts';
 import { gatewayService, gatewayServiceDefinition } from './gateway.ts';
 import { type CaMaterial, createCa, IdentityChecker, issueCert, loadCa, serializeIdentity } from './identities.ts';
 import { ChannelLedger, type StoredEvent, type TxStatus } from './ledger.ts';
@@ -36,6 +37,8 @@ export interface ConnectionFile {
 export interface ChannelRuntime extends ChannelView {
   cutter: BlockCutter<PreparedTx>;
   validator: ValidatorContext;
+  /** Committed blocks in filtered form, for the Deliver service. */
+  blocks: FilteredBlockFeed;
 }
 
 /**
@@ -216,6 +219,15 @@ export class NetworkCore {
     });
   }
 
+  /** End a server stream (`end`) when the network stops, unless untracked first. */
+  trackStream(end: () => void): void {
+    this.#streams.add(end);
+  }
+
+  untrackStream(end: () => void): void {
+    this.#streams.delete(end);
+  }
+
   /** Fail pending commit-status calls, end event streams, stop block cutters. */
   shutdown(): void {
     this.#stopping = true;
@@ -311,11 +323,14 @@ export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig, opts: Emb
       metrics: core.metrics,
       conflicts: core.conflicts,
     };
+    const blocks = new FilteredBlockFeed(ch.name);
     const cutter = new BlockCutter<PreparedTx>({ ...cfg.orderer.batchSize, batchTimeoutMs: cfg.orderer.batchTimeoutMs }, (batch) => {
-      commitBlock(validator, ledger.height, batch);
+      const blockNumber = ledger.height;
+      const codes = commitBlock(validator, blockNumber, batch);
       core.committed(batch);
+      blocks.publish(blockNumber, batch, codes);
     });
-    core.channels.set(ch.name, { name: ch.name, ledger, chaincodes, cutter, validator });
+    core.channels.set(ch.name, { name: ch.name, ledger, chaincodes, cutter, validator, blocks });
     core.metrics.blockchainHeight.set({ channel: ch.name }, ledger.height);
   }
 
@@ -342,6 +357,7 @@ export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig, opts: Emb
       const endpoint = `127.0.0.1:${port}`;
       core.setPeerAddress(p, endpoint);
       server.addService(gatewayServiceDefinition(), gatewayService(core, p, endpoint));
+      server.addService(deliverServiceDefinition(), deliverService(core));
       servers.push(server);
       peersOut.push({ name: p.name, mspId: p.mspId, endpoint, ...(tls ? { tlsRootCertPem: tls.caPem } : {}), hostnameOverride: p.name });
     }
