@@ -100,6 +100,12 @@ describe('redact', () => {
     expect(out.ca.caName).toBe('ca-org1');
   });
 
+  test('every URL password in a longer text, whatever the scheme; text without one is unchanged', () => {
+    const out = redact({ log: 'dial grpcs://peer:pw1@peer0:7051 failed, retry via http+unix://u:pw2@sock/x; plain a:b@c, ://x' });
+    expect(out.log).toBe(`dial grpcs://peer:${REDACTED}@peer0:7051 failed, retry via http+unix://u:${REDACTED}@sock/x; plain a:b@c, ://x`);
+    expect(redact({ s: 'https://ca.org1.example.com:7054/api' }).s).toBe('https://ca.org1.example.com:7054/api');
+  });
+
   test('business keys in workload arguments survive; nothing else changes; input untouched', () => {
     const bench = {
       test: {
