@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -192,6 +192,29 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     await expectNothingLeft([...pids, watchdog], ['simple_1.0:', 'fixtures/shim-kv']);
     // Its temp state folder (private keys) goes too.
     expect(existsSync(stateDir)).toBe(false);
+  });
+
+  test('the Vitest plugin brings it up in global setup, runs the seed Caliper benchmark unchanged, and takes it down', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'lb-fabric-vitest-'));
+    try {
+      const vitest = spawn(process.execPath, [resolve(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--config', resolve(import.meta.dirname, 'fixtures/vitest.fabric.config.ts')], {
+        cwd: REPO,
+        env: { ...process.env, LEDGERBENCH_TEST_RESULTS: results },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      vitest.stdout.on('data', (d) => (out += d));
+      vitest.stderr.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((r) => vitest.once('exit', r));
+      expect(code, out.slice(-3000)).toBe(0);
+      expect(out).toMatch(/fabric network "fabric-2org" \(Fabric 2\.5\.12\) ready in/);
+      expect(out).toMatch(/2 passed/);
+      const report = JSON.parse(readFileSync(join(results, readdirSync(results)[0], 'results.json'), 'utf8')) as { rounds: Array<{ label: string; succeeded: number }> };
+      expect(report.rounds.map((r) => [r.label, r.succeeded])).toEqual([['open', 100], ['query', 100]]);
+      expect(processesUsing(fabric.root, ['simple_1.0:'])).toEqual([]);
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
   });
 
   test('`ledgerbench network up` keeps it up after the command returns; `network down` takes every process away', async () => {
