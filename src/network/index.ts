@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.ts';
 import { siblingModule } from '../module-path.ts';
 import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-file.ts';
-import { caliperWorkspace, loadFabricNetwork } from '../connectors/fabric-gateway/profile.ts';
+import { caliperWorkspace } from '../connectors/fabric-gateway/profile.ts';
+import { checkFabricProfile } from '../connectors/fabric-legacy/choose-connector.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import { startFabricNetwork } from './fabric/network.ts';
 import { fabricNetworkUp } from './fabric/up.ts';
@@ -90,7 +91,7 @@ export async function networkUp(file: string, stateFolder: string): Promise<{ co
     return up;
   }
   if (cfg.type === 'profile') {
-    const workspace = await checkProfile(cfg);
+    const { workspace } = await checkProfile(cfg);
     if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
     writeFileSync(statePath, JSON.stringify({ pid: 0, connectionFile: cfg.file, networkFile: cfg.file, workspace }), { mode: 0o600 });
     return { connectionFile: cfg.file, pid: 0 };
@@ -239,21 +240,22 @@ async function killAndWait(child: ChildProcess): Promise<void> {
  * certificates, TLS CAs, connection profiles; channel and contract names) before anything starts, so
  * that a bad profile fails here, once, rather than in every worker after the round has begun, and
  * before Caliper's start command has brought anything up. Resolves with the workspace its relative
- * paths were resolved against, which is also where Caliper runs its commands.
+ * paths were resolved against, which is also where Caliper runs its commands, and the connector.
  */
-async function checkProfile(cfg: ProfileNetworkConfig): Promise<string> {
+async function checkProfile(cfg: ProfileNetworkConfig): Promise<{ workspace: string; connector: string }> {
   const workspace = caliperWorkspace();
-  await loadFabricNetwork(cfg.file, { workspace });
-  return workspace;
+  // The profile's ledgerbench.connector, else its shape, picks fabric-legacy or fabric-gateway.
+  const connector = await checkFabricProfile(cfg.file, cfg.raw, workspace);
+  return { workspace, connector };
 }
 
 async function startProfile(cfg: ProfileNetworkConfig): Promise<NetworkHandle> {
   // Caliper runs its commands in the workspace (`cd <workspace>; <command>`).
-  const workspace = await checkProfile(cfg);
+  const { workspace, connector } = await checkProfile(cfg);
   if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
   let stopped: Promise<void> | undefined;
   return {
-    ref: { connector: 'fabric-gateway', file: cfg.file, workspace },
+    ref: { connector, file: cfg.file, workspace },
     pids: [],
     metricsUrls: [],
     stop: () => {

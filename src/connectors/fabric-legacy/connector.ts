@@ -66,7 +66,17 @@ export const createFabricLegacyConnector: ConnectorFactory = async (ctx: Connect
     await connector.warmUp();
   } catch (err) {
     await connector.close();
-    throw new Error(`fabric-legacy: cannot open channel ${net.base.channel} through ${file}: ${(err as Error).message}`, { cause: err });
+    const message = (err as Error).message;
+    if (/UNIMPLEMENTED/.test(message)) {
+      // A Gateway-only server (ledgerbench's embedded network) has no discovery, endorser or deliver service.
+      throw new ConfigError(
+        file,
+        'connector',
+        `the peers do not serve Fabric's peer services that fabric-network 2.2 uses (${message}); a server with only the Gateway API, such as ledgerbench's embedded network, can be reached through fabric-gateway only`,
+        'use the fabric-gateway connector for this network',
+      );
+    }
+    throw new Error(`fabric-legacy: cannot open channel ${net.base.channel} through ${file}: ${message}`, { cause: err });
   }
   return connector;
 };
