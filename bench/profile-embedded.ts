@@ -4,6 +4,7 @@
  * transaction.
  *
  *   npx tsx bench/profile-embedded.ts [--workers N] [--inflight N] [--seconds S] [--batch 100ms]
+ *     [--commit-wait events|status]
  *
  * Every worker is a child process of this script running the same file with `--worker`; the network
  * is a child of the parent. Set PROFILE_NETWORK=1 / PROFILE_WORKER=1 to have those processes write
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100ms' },
     verify: { type: 'boolean', default: false },
     file: { type: 'string' },
+    'commit-wait': { type: 'string', default: 'events' },
   },
 });
 
@@ -117,8 +119,9 @@ async function main(): Promise<void> {
       ...(process.env.WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.PROFILE_WORKER ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     ];
+    const ref: NetworkRef = { ...network.ref, options: { ...network.ref.options, commitWait: values['commit-wait'] } };
     const children = Array.from({ length: workers }, (_, index) =>
-      fork(process.argv[1], ['--worker', JSON.stringify({ index, ref: network.ref, inflight, seconds })], { execArgv }),
+      fork(process.argv[1], ['--worker', JSON.stringify({ index, ref, inflight, seconds })], { execArgv }),
     );
     await Promise.all(children.map((c) => new Promise<void>((r) => c.once('message', () => r()))));
     const net0 = cpuSeconds(netPid);
@@ -135,6 +138,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         workers,
+        commitWait: values['commit-wait'],
         inflight: inflight * workers,
         tps: Math.round(tps),
         ok: okTotal,

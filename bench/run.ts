@@ -1,11 +1,11 @@
 /**
  * `npm run bench [section...]`: runs the benchmarks, prints a table and writes bench/results.json.
  * Figures are measured on the machine at hand; targets from the issues are printed beside them.
- * Sections: harness, stats, signer, monitors, embedded, overload (default: all).
+ * Sections: harness, stats, signer, monitors, embedded, commit-wait, overload (default: all).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { benchEmbedded } from './embedded.bench.ts';
+import { benchCommitWait, benchEmbedded } from './embedded.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
 import { benchMonitorCost } from './monitors.bench.ts';
 import { benchOverload } from './overload.bench.ts';
@@ -52,6 +52,11 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
       { figure: 'verify_off_batch_100ms_transfer_tps', op: '>=', bound: 1000 },
       { figure: 'verify_off_batch_2s_transfer_tps', op: '>=', bound: 1000 },
     ],
+  },
+  // Issue #12: commits from a filtered-block stream against a CommitStatus call per transaction.
+  'commit-wait': {
+    run: () => benchCommitWait(),
+    targets: [{ figure: 'events_transfer_tps', op: '>=', bound: 1000 }],
   },
   overload: {
     run: () => benchOverload(),
