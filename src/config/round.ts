@@ -40,12 +40,17 @@ export interface BenchRoundOptions {
    * this many are open is skipped and counted as `dropped`. Default: from each worker's memory budget.
    */
   maxInFlight?: number;
+  /**
+   * Runs the round this many times (default 1) and returns the merged figures with `repeats`, the
+   * figures of each run: what toBeWithinBaseline() compares (at least 3).
+   */
+  repeat?: number;
 }
 
 /** Default per-transaction timeout, as Fabric SDKs commonly use. */
 export const DEFAULT_TX_TIMEOUT_MS = 30_000;
 
-const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout', 'readyTimeout', 'maxInFlight']);
+const ALLOWED_KEYS = new Set(['label', 'description', 'txNumber', 'txDuration', 'rateControl', 'workers', 'workload', 'arguments', 'trim', 'txTimeout', 'readyTimeout', 'maxInFlight', 'repeat']);
 
 /** Where a round came from, for error messages and path resolution. */
 export interface RoundOrigin {

@@ -1,5 +1,6 @@
 /** The short summary for CI pages ($GITHUB_STEP_SUMMARY) and pull-request comments. */
 import type { RoundResult } from '../stats/types.ts';
+import { baselineMarkdown } from './baseline.ts';
 import { FROM_HEADER, ROUND_TABLE_HEADERS, unsettledLines } from './console.ts';
 import { duration, ms, oneLine, originText, tps } from './format.ts';
 import type { RunReport } from './types.ts';
@@ -85,6 +86,7 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions = {}): s
   });
   if (problems.length > 0) lines.push('', '### Failing expectations', '', ...problems);
   if (unsettled.length > 0) lines.push('', '### Unsettled transactions', '', ...unsettled);
+  lines.push(...baselineMarkdown(report.rounds));
   lines.push('', `HTML report: ${mdText(opts.htmlPath ?? 'report.html')}`, '');
   return lines.join('\n');
 }

@@ -2,6 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, relative } from 'node:path';
 import { expect, inject, type RunnerTestCase, TestRunner } from 'vitest';
+import { roundFingerprint } from '../baseline/fingerprint.ts';
+import { repeatCount, runRepeats } from '../baseline/repeat.ts';
+import type { GatedRound } from '../baseline/types.ts';
 import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
 import type { RoundSpec } from '../config/types.ts';
 import { runRound } from '../engine/manager.ts';
@@ -54,11 +57,14 @@ function context(): LedgerbenchContext {
  *   rateControl: { type: 'fixed-rate', opts: { tps: 200 } }, workload: './workloads/transfer.ts' });
  * expect(r).toHaveThroughputAbove(190);
  */
-export async function benchRound(options: BenchRoundOptions): Promise<RoundResult> {
+export async function benchRound(options: BenchRoundOptions): Promise<GatedRound> {
   const ctx = context();
   const testFile = TestRunner.getCurrentTest()?.file?.filepath ?? expect.getState().testPath ?? process.cwd();
   const spec = normalizeRound(options, { source: testFile, field: '', baseDir: dirname(testFile), roundIndex: roundsInThisFile++ });
-  return runSpecInTest(spec, ctx, ctx.monitor, testFile);
+  const repeat = repeatCount(options.repeat, testFile);
+  if (repeat === 1) return runSpecInTest(spec, ctx, ctx.monitor, testFile);
+  // Each repeat is a round of its own index, so its unique keys never collide with another repeat's.
+  return runRepeats(repeat, (i) => runSpecInTest(i === 0 ? spec : { ...spec, roundIndex: roundsInThisFile++ }, ctx, ctx.monitor, testFile), TestRunner.getCurrentTest()?.meta);
 }
 
 /** `describe > test` names of a test, as the reports show where a round came from. */
@@ -93,6 +99,8 @@ export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, mo
       networkProcesses: ctx.networkProcesses,
       origin,
     });
+    // What toBeWithinBaseline() checks a baseline against: the definition this round measured.
+    Object.assign(result, { fingerprint: roundFingerprint(spec, ctx.networkFile) });
     if (test) test.meta.ledgerbench = [...(test.meta.ledgerbench ?? []), result];
     return result;
   } finally {

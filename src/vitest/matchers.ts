@@ -4,6 +4,7 @@
  */
 import { durationOrNaN } from '../stats/format.ts';
 import type { LatencyStats, RoundResult } from '../stats/types.ts';
+import type { BaselineMatchers } from './baseline-matcher.ts';
 
 /** A latency limit: milliseconds, or a string such as '250ms', '1.5s'. */
 export type LatencyLimit = number | string;
@@ -152,7 +153,7 @@ function hotKeyList(r: RoundResult): string {
 }
 
 /** The matchers' types; `R` is what a matcher returns (`void`, or a Promise under `.resolves`). */
-export interface LedgerbenchMatchers<R = unknown> {
+export interface LedgerbenchMatchers<R = unknown> extends BaselineMatchers<R> {
   /** Successful transactions per second above `tps`. */
   toHaveThroughputAbove(tps: number): R;
   /** Send rate within `tolerance` (a ratio, default 0.05) of `tps`. */

@@ -5,7 +5,10 @@
 import { resolve } from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import type { Vite } from 'vitest/node';
+import { DEFAULT_BASELINE_FILE, updateMode } from '../baseline/store.ts';
+import type { BaselineSettings } from '../baseline/types.ts';
 import { siblingModule } from '../module-path.ts';
+import { BASELINE_KEY } from './baseline-matcher.ts';
 import { LedgerbenchReporter } from './reporter.ts';
 
 export interface LedgerbenchPluginOptions {
@@ -24,6 +27,11 @@ export interface LedgerbenchPluginOptions {
   resultsDir?: string;
   /** Timeout of each benchmark test in ms (default 30 minutes; Caliper-file tests set their own). */
   testTimeout?: number;
+  /**
+   * Baseline file of toBeWithinBaseline() (default `ledgerbench-baseline.json`), relative to the
+   * current folder; written by `vitest -u` or LEDGERBENCH_UPDATE_BASELINE=1.
+   */
+  baseline?: string;
 }
 
 
@@ -32,10 +40,14 @@ export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProject
   const name = options.name ?? 'perf';
   const network = resolve(options.network ?? 'networks/embedded.yaml');
   const resultsDir = resolve(options.resultsDir ?? 'ledgerbench-results');
-  const reporter = new LedgerbenchReporter({ name, resultsDir, networkFile: network });
+  const baseline: BaselineSettings = { path: resolve(options.baseline ?? DEFAULT_BASELINE_FILE), update: 'none' };
+  const reporter = new LedgerbenchReporter({ name, resultsDir, networkFile: network, baseline });
   const plugin: Vite.Plugin = {
     name: 'ledgerbench',
-    configureVitest({ vitest }) {
+    configureVitest({ vitest, project }) {
+      // `-u` / `--update` reach only the resolved config; the matcher in the test files gets them here.
+      baseline.update = updateMode(vitest.config.update);
+      project.provide(BASELINE_KEY, { ...baseline });
       // Reporters are global in Vitest; a project adds its own here.
       vitest.config.reporters.push(reporter);
     },

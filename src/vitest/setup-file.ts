@@ -2,7 +2,9 @@
 // file's pooled workers after its last test.
 import { afterAll, expect } from 'vitest';
 import { closeWorkerPool } from './bench-round.ts';
+import { baselineMatchers } from './baseline-matcher.ts';
 import { ledgerbenchMatchers } from './matchers.ts';
 
 expect.extend(ledgerbenchMatchers);
+expect.extend(baselineMatchers);
 afterAll(closeWorkerPool);

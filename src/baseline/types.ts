@@ -1,0 +1,119 @@
+/**
+ * Shapes of the regression gate: what a round carries for it (per-repeat figures, its definition's
+ * fingerprint, the verdict against its baseline) and the baseline file.
+ */
+import type { EnvironmentInfo } from '../report/types.ts';
+import type { RoundResult } from '../stats/types.ts';
+
+/** The figures of one repeat that the gate compares; latencies in ms, rates in tx/s. */
+export interface RepeatFigures {
+  throughput: number;
+  sendRate: number;
+  /** succeeded / (succeeded + failed); 0 when nothing settled. */
+  successRate: number;
+  succeeded: number;
+  failed: number;
+  elapsedSec: number;
+  avg: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+}
+
+/** What changes what a round measures. Two rounds compare only when these are equal. */
+export interface RoundFingerprint {
+  /** Workload module, relative to the folder the run started in (POSIX separators), and its file's SHA-256 (16 hex digits). */
+  workload: { path: string; sha256: string };
+  arguments: Record<string, unknown>;
+  rateControl: { type: string; opts?: Record<string, unknown> };
+  txNumber?: number;
+  txDuration?: number;
+  workers: number;
+  trim: number;
+  /** The network file, as the workload's path is given, and its SHA-256. */
+  network: { path: string; sha256: string };
+}
+
+/** A metric the gate can compare, as written in toBeWithinBaseline()'s margins. */
+export type GateMetric = 'throughput' | 'successRate' | 'avg' | 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'p999';
+
+/** How one metric of a round compared with its baseline. */
+export interface MetricComparison {
+  metric: GateMetric;
+  /** The margin as written, e.g. '-5%'. */
+  margin: string;
+  /** Candidate / baseline: the Hodges-Lehmann estimate of the ratio. */
+  ratio: number;
+  /** 90% interval of the ratio (each end a one-sided 95% bound); null when there are too few repeats. */
+  interval: [number, number] | null;
+  /** Medians over repeats, for the reader. */
+  baselineMedian: number;
+  candidateMedian: number;
+  verdict: 'regression' | 'improvement' | 'within margin' | 'no change' | 'too few repeats';
+}
+
+/** A round's comparison with its baseline, kept on the round for the reports. */
+export interface BaselineComparison {
+  /** The baseline file, and the round's key in it. */
+  file: string;
+  key: BaselineKey;
+  /** When the baseline was recorded, and how many repeats each side has. */
+  recordedAt?: string;
+  baselineRepeats?: number;
+  candidateRepeats: number;
+  /** `compared`, or why not: no baseline, a different definition, recorded this run (-u). */
+  status: 'compared' | 'missing' | 'different definition' | 'recorded';
+  metrics: MetricComparison[];
+  /** Fingerprint fields that differ (status `different definition`). */
+  differences?: string[];
+  pass: boolean;
+}
+
+/** Where a round sits in the baseline file: its test file, its test, its label (`label #2` for a repeated label). */
+export interface BaselineKey {
+  file: string;
+  test: string;
+  round: string;
+}
+
+/** One round's baseline. */
+export interface BaselineEntry extends BaselineKey {
+  recordedAt: string;
+  fingerprint: RoundFingerprint;
+  /** Per-repeat figures, one array per figure, in repeat order. */
+  repeats: { [K in keyof RepeatFigures]: number[] };
+  /** The merged latency histogram (hdr-histogram-js compressed base64), when the round carried one. */
+  latencyHistogram?: string;
+  environment: EnvironmentInfo;
+}
+
+/** The baseline file (ledgerbench-baseline.json by default). */
+export interface BaselineFile {
+  schemaVersion: 1;
+  tool: 'ledgerbench';
+  rounds: BaselineEntry[];
+}
+
+/** A RoundResult with what the gate adds to it. */
+export type GatedRound = RoundResult & {
+  /** Per-repeat figures of a round run with `repeat: n` (n >= 2); the top-level figures merge them. */
+  repeats?: RepeatFigures[];
+  fingerprint?: RoundFingerprint;
+  /** Set by toBeWithinBaseline(). */
+  baseline?: BaselineComparison;
+  /** Encoded merged latency histogram, when the engine provides it. */
+  latencyHistogram?: string;
+};
+
+/** How `-u` / LEDGERBENCH_UPDATE_BASELINE asks for baselines to be written. */
+export type BaselineUpdateMode = 'none' | 'new' | 'all';
+
+/** What the plugin hands the matcher in the test files. */
+export interface BaselineSettings {
+  /** The baseline file, absolute. */
+  path: string;
+  update: BaselineUpdateMode;
+}
