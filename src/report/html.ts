@@ -300,7 +300,7 @@ function interruptedNote(report: RunReport): string {
   const stop = report.interrupted;
   if (!stop) return '';
   const running = stop.tests?.length ? ` Still running: ${stop.tests.map(esc).join(', ')}.` : '';
-  return `<div class="abort interrupted"><b>Run interrupted</b> (${esc(stop.reason)}): these are the rounds that finished before it.${running}</div>\n`;
+  return `<div class="abort interrupted"><b>Run interrupted</b> (${esc(stop.reason)}): these are the rounds measured until then (a round cut short is marked aborted).${running}</div>\n`;
 }
 
 function environmentTable(report: RunReport): string {

@@ -67,7 +67,7 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions = {}): s
   const stop = report.interrupted;
   if (stop) {
     const running = stop.tests?.length ? `; still running: ${stop.tests.map(mdText).join(', ')}` : '';
-    lines.push(`⚠️ Run interrupted (${mdText(stop.reason)}): these are the rounds that finished before it${running}.`, '');
+    lines.push(`⚠️ Run interrupted (${mdText(stop.reason)}): these are the rounds measured until then (a round cut short is marked aborted)${running}.`, '');
   }
   const withFrom = report.rounds.some((r) => r.origin);
   const headers = ['Result', ...ROUND_TABLE_HEADERS, ...(withFrom ? [FROM_HEADER] : [])];

@@ -1,7 +1,7 @@
 /**
  * Vitest global setup of a ledgerbench project: brings the network up once for the whole run, hands
- * its connection details to the test files, and brings it down at the end, also when tests fail or
- * the run is interrupted.
+ * its connection details to the test files, and brings it down at the end, also when tests fail; an
+ * interrupted run takes it down when Vitest exits.
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
@@ -14,18 +14,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const log = (line: string) => process.stderr.write(`[ledgerbench] ${line}\n`);
   log(`starting network ${options.network}`);
   const handle: NetworkHandle = await openNetwork(options.network, { log });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await handle.stop();
-  };
-  // Ctrl-C or a CI cancel: take the network down before Vitest exits.
-  const onSignal = () => {
-    void stop();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // No signal handler of its own: on Ctrl-C the network must outlive the workers' last completions
+  // (the reporter holds Vitest for them). It runs in its own process group and exits when Vitest does.
   project.provide(CONTEXT_KEY, {
     network: handle.ref,
     networkFile: options.network,
@@ -34,9 +24,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
     metricsUrls: handle.metricsUrls,
     monitor: options.monitor,
   });
-  return async () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await stop();
-  };
+  return () => handle.stop();
 }

@@ -13,6 +13,7 @@ import { environmentInfo, originText, redact, resourceTable, roundDetails, round
 import type { RunReport } from '../report/types.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { toolVersion } from '../version.ts';
+import { collectSpooledRounds } from './inflight-spool.ts';
 
 export interface ReporterOptions {
   /** Project name, used as the benchmark name. */
@@ -23,6 +24,17 @@ export interface ReporterOptions {
   networkFile: string;
   /** Baseline file and update mode (the plugin sets the mode once Vitest has resolved `-u`). */
   baseline?: BaselineSettings;
+}
+
+/** Rounds without repeats: a spooled round may also have reached Vitest through the test's meta. */
+function uniqueRounds(rounds: RoundResult[]): RoundResult[] {
+  const seen = new Set<string>();
+  return rounds.filter((r) => {
+    const key = `${r.origin?.file}|${r.origin?.test}|${r.roundIndex}|${r.startedAt}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Signals after which Vitest exits within a millisecond (its logger's exit handler), without onTestRunEnd. */
@@ -137,6 +149,8 @@ export class LedgerbenchReporter implements Reporter {
     if (this.written) return;
     const still = this.stillRunning();
     for (const t of still) this.rounds.push(...roundsOf(t));
+    // The rounds those tests were running: their processes stop them and spool them (inflight-spool.ts).
+    if (still.length) this.rounds = uniqueRounds([...this.rounds, ...collectSpooledRounds(this.options.resultsDir, still.length)]);
     const report = this.report({ reason: signal, tests: still.map((t) => originText({ file: t.module.moduleId, test: t.fullName })) });
     if (!report) {
       process.stdout.write(`\nledgerbench: ${this.options.name} interrupted (${signal}) before any round finished; nothing written\n`);
@@ -175,7 +189,7 @@ export class LedgerbenchReporter implements Reporter {
   private printEnd(report: RunReport, paths: WrittenReports): void {
     const color = Boolean(process.stdout.isTTY);
     const stop = report.interrupted;
-    const note = stop ? `ledgerbench: run interrupted (${stop.reason}); the rounds that finished before it:\n` : '';
+    const note = stop ? `ledgerbench: run interrupted (${stop.reason}); the rounds measured until then (a round cut short is marked aborted):\n` : '';
     process.stdout.write(`\nledgerbench: all rounds of ${this.options.name}\n${note}${roundTable(report.rounds, { color, firstTest: 1 })}\n`);
     if (stop?.tests?.length) process.stdout.write(`ledgerbench: still running at the interrupt: ${stop.tests.join(', ')}\n`);
     process.stdout.write(`${writtenReportLines(paths, 'ledgerbench: ')}\n`);

@@ -299,7 +299,7 @@ describe('HTML source', () => {
   test('an interrupted run says so at the top, with the tests still running', () => {
     const page = renderHtml({ ...runReport([openRound]), interrupted: { reason: 'SIGINT', tests: ['perf/transfer.perf.ts > transfer <b>'] } });
     expect(page).toContain('<span class="badge aborted">interrupted</span>');
-    expect(page).toContain('<b>Run interrupted</b> (SIGINT): these are the rounds that finished before it. Still running: perf/transfer.perf.ts &gt; transfer &lt;b&gt;.');
+    expect(page).toContain('<b>Run interrupted</b> (SIGINT): these are the rounds measured until then (a round cut short is marked aborted). Still running: perf/transfer.perf.ts &gt; transfer &lt;b&gt;.');
     expect(renderHtml(runReport([openRound]))).not.toContain('Run interrupted');
   });
 

@@ -141,7 +141,7 @@ describe('numbering and origins', () => {
 const sigintListenersBefore = process.listenerCount('SIGINT');
 
 describe('Ctrl-C during `vitest run` of a ledgerbench project', () => {
-  test('writes the rounds that finished, names the test still running, prints the table and the paths', async () => {
+  test('writes the rounds that finished and the one still running, names its test, prints the table and the paths', async () => {
     const results = join(tmp, 'interrupted');
     const project = join(REPO, 'fixtures/vitest-project');
     const child = new Child(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.interrupt.config.ts', '--root', project], {
@@ -170,14 +170,18 @@ describe('Ctrl-C during `vitest run` of a ledgerbench project', () => {
       const folder = join(results, folders[0]);
       for (const f of ['results.json', 'report.html', 'summary.md']) expect(existsSync(join(folder, f))).toBe(true);
       const report = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as RunReport;
-      expect(report.rounds.map((r) => [r.label, r.succeeded])).toEqual([['before-interrupt', 20]]);
+      // The round still running was stopped by its test process and kept, with what it had measured.
+      expect(report.rounds.map((r) => r.label)).toEqual(['before-interrupt', 'at-interrupt']);
+      expect(report.rounds[0].succeeded).toBe(20);
+      expect(report.rounds[1].succeeded).toBeGreaterThan(0);
+      expect(report.rounds[1].aborted?.reason).toBe('round cancelled: interrupted (Ctrl-C)');
       expect(report.rounds[0].origin).toEqual({ file: expect.stringMatching(/perf-interrupt\/interrupt\.perf\.ts$/), test: expect.stringContaining('a round that finishes before the interrupt') });
       expect(report.interrupted).toEqual({ reason: 'SIGINT', tests: ['fixtures/vitest-project/perf-interrupt/interrupt.perf.ts > interrupted run > a round still running at the interrupt'] });
       expect(readFileSync(join(folder, 'summary.md'), 'utf8')).toContain('⚠️ Run interrupted (SIGINT)');
 
       const out = run.stdout;
-      expect(out).toContain('ledgerbench: run interrupted (SIGINT); the rounds that finished before it:');
-      expect(out).toMatch(/ledgerbench: all rounds of perf-interrupt\n[\s\S]*\| {4}1 \| before-interrupt \|/);
+      expect(out).toContain('ledgerbench: run interrupted (SIGINT); the rounds measured until then (a round cut short is marked aborted):');
+      expect(out).toMatch(/ledgerbench: all rounds of perf-interrupt\n[\s\S]*\| {4}1 \| before-interrupt +\|/);
       expect(out).toContain('ledgerbench: still running at the interrupt: fixtures/vitest-project/perf-interrupt/interrupt.perf.ts > interrupted run > a round still running at the interrupt');
       expect(out).toMatch(/ledgerbench: summary \S+summary\.md\n/);
     } finally {
