@@ -13,7 +13,8 @@ import { localLauncher, type WorkerLauncher } from '../engine/worker-channel.ts'
 import { WorkerPool } from '../engine/worker-pool.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import type { RoundResult } from '../stats/types.ts';
-import { CONTEXT_KEY, type LedgerbenchContext } from './context.ts';
+import { CONTEXT_KEY, type LedgerbenchContext, OPTIONS_KEY } from './context.ts';
+import { spoolRound } from './inflight-spool.ts';
 
 let roundsInThisFile = 0;
 
@@ -86,6 +87,12 @@ export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, mo
   await monitors?.start();
   const test = TestRunner.getCurrentTest();
   const origin = { file: relative(process.cwd(), monitorFile) || monitorFile, test: test ? testPath(test) : undefined };
+  // Ctrl-C reaches this test process too (the terminal signals the whole group): rather than die with
+  // the round half done, stop it, keep its figures for the reporter, then let the signal take effect.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort('interrupted (Ctrl-C)');
+  process.once('SIGINT', onSigint);
+  const testSignal = test?.context?.signal;
   try {
     const result = await runRound(spec, {
       network: ctx.network,
@@ -94,16 +101,22 @@ export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, mo
       onProgress: progress.update,
       launcher,
       pool: launcher ? undefined : (filePool ??= new WorkerPool(localLauncher)),
-      // Vitest aborts it on a test timeout, on Ctrl-C and under --bail: the round stops and keeps its figures.
-      signal: test?.context?.signal,
+      // Vitest aborts it on a test timeout, a cancelled run and under --bail: the round stops and keeps its figures.
+      signal: testSignal ? AbortSignal.any([testSignal, interrupt.signal]) : interrupt.signal,
       networkProcesses: ctx.networkProcesses,
       origin,
     });
     // What toBeWithinBaseline() checks a baseline against: the definition this round measured.
     Object.assign(result, { fingerprint: roundFingerprint(spec, ctx.networkFile) });
     if (test) test.meta.ledgerbench = [...(test.meta.ledgerbench ?? []), result];
+    if (interrupt.signal.aborted) {
+      spoolRound(inject(OPTIONS_KEY).resultsDir, result);
+      process.off('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+    }
     return result;
   } finally {
+    process.off('SIGINT', onSigint);
     progress.done();
     await monitors?.stop();
   }
