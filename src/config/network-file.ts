@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type FabricNetworkFileConfig, parseFabricNetworkFile } from '../network/fabric/config.ts';
+import { type CollectionConfig, readCollectionsFile } from '../network/embedded/private-data-collections.ts';
 import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
 import { parseYaml } from './yaml.ts';
@@ -35,6 +36,8 @@ export interface EmbeddedChaincode {
   /** The policy as written (for messages). */
   endorsementPolicy: string;
   policy: SignaturePolicy;
+  /** Private data collections (from the `collections:` file, Fabric's collections_config.json). */
+  collections: CollectionConfig[];
 }
 
 /** An organization of the embedded network. */
@@ -201,7 +204,7 @@ function parseEmbedded(doc: Record<string, unknown>, file: string): EmbeddedNetw
     const chaincodes = ccRaw.map((cc, j) => {
       const cat = `${at}.chaincodes[${j}]`;
       if (!isObject(cc)) throw new ConfigError(file, cat, 'must be a mapping', 'write `- name: simple` and `path: ...`');
-      unknownKeys(cc, ['name', 'path', 'endorsementPolicy'], file, `${cat}.`);
+      unknownKeys(cc, ['name', 'path', 'endorsementPolicy', 'collections'], file, `${cat}.`);
       const ccName = optString(cc, 'name', file, `${cat}.`);
       if (!ccName || !/^[A-Za-z0-9_.+-]+$/.test(ccName)) {
         throw new ConfigError(file, `${cat}.name`, 'must be a chaincode name (letters, digits, _ . + -)', 'write e.g. `name: simple`');
@@ -226,7 +229,9 @@ function parseEmbedded(doc: Record<string, unknown>, file: string): EmbeddedNetw
           throw new ConfigError(file, `${cat}.endorsementPolicy`, `names ${p.mspId}, which is not an organization of this network`, `use one of ${[...seen].join(', ')}`);
         }
       }
-      return { name: ccName, path, endorsementPolicy: written, policy };
+      const collRel = optString(cc, 'collections', file, `${cat}.`);
+      const collections = collRel ? readCollectionsFile(file, `${cat}.collections`, resolve(dirname(file), collRel), organizations) : [];
+      return { name: ccName, path, endorsementPolicy: written, policy, collections };
     });
     return { name: cname, chaincodes };
   });

@@ -98,7 +98,7 @@ describe('EmbeddedStub', () => {
     ]);
   });
 
-  test('transaction facts and unsupported features', () => {
+  test('transaction facts; private data needs a defined collection, rich queries a JSON query', async () => {
     const { stub } = setup();
     expect(stub.getFunctionAndParameters()).toEqual({ fcn: 'fn', params: ['a1'] });
     expect(stub.getTxID()).toBe('tx-under-test');
@@ -107,7 +107,7 @@ describe('EmbeddedStub', () => {
     expect(stub.getDateTimestamp().toISOString()).toBe('2023-11-14T22:13:20.500Z');
     expect((stub.getTxTimestamp().seconds as { toNumber(): number }).toNumber()).toBe(1_700_000_000);
     expect(stub.getTransient().get('secret')?.toString()).toBe('s');
-    expect(() => stub.getPrivateData()).toThrow(/Private data collections .* not supported by the embedded network/);
-    expect(() => stub.getQueryResult()).toThrow(/CouchDB/);
+    await expect(stub.getPrivateData('secrets', 'k')).rejects.toThrow(/collection secrets is not defined for chaincode cc/);
+    await expect(stub.getQueryResult('{not json')).rejects.toThrow(/rich query is not valid JSON/);
   });
 });

@@ -6,12 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import * as protos from '@hyperledger/fabric-protos';
-import type { SignaturePolicy } from '../../config/network-file.ts';
+import type { EmbeddedChaincode, SignaturePolicy } from '../../config/network-file.ts';
 import type { ShimChaincode } from './chaincode.ts';
 import type { IssuedIdentity, KnownIdentity } from './identities.ts';
 import { signLowS } from './identities.ts';
 import { type ChannelLedger, unpackVersion } from './ledger.ts';
 import { PbWriter, pbBytes, pbNumber, pbRepeated, pbString, readFields } from './pb.ts';
+import { splitHashedNs } from './private-data.ts';
+import type { CollectionConfig } from './private-data-collections.ts';
+import { type ChaincodeIndexes, readChaincodeIndexes } from './rich-query-indexes.ts';
 import { type ChaincodeResponse, EmbeddedStub, Simulation, type TxContext } from './stub.ts';
 
 const { common, peer } = protos;
@@ -31,6 +34,25 @@ export interface DeployedChaincode {
   policy: SignaturePolicy;
   policyText: string;
   impl: ShimChaincode;
+  /** CouchDB indexes of its package (META-INF/statedb/couchdb), for rich queries that sort. */
+  indexes?: ChaincodeIndexes;
+  /** Its private data collections by name. */
+  collections?: Map<string, CollectionConfig>;
+}
+
+/**
+ * A chaincode as a channel runs it: its definition from the network file, its loaded code, and the
+ * index files of its package (read and validated now, as a peer does at install; throws ConfigError).
+ */
+export function deployChaincode(cc: EmbeddedChaincode, impl: ShimChaincode): DeployedChaincode {
+  return {
+    name: cc.name,
+    policy: cc.policy,
+    policyText: cc.endorsementPolicy,
+    impl,
+    indexes: readChaincodeIndexes(cc.path),
+    collections: new Map(cc.collections.map((c) => [c.name, c])),
+  };
 }
 
 /** A proposal decoded once, with everything later steps need. */
@@ -167,6 +189,7 @@ export async function simulate(
     ledger: channel.ledger,
     sim,
     readOnly,
+    definition: (ns) => channel.chaincodes.get(ns),
     invoke: (c, name, args) => {
       const target = channel.chaincodes.get(name);
       if (!target) return Promise.resolve({ status: 500, message: `chaincode ${name} is not deployed on channel ${channel.name}` });
@@ -174,7 +197,27 @@ export async function simulate(
     },
   };
   const response = await runInvoke(cc, new EmbeddedStub(ctx, cc.name, prop.args));
+  if (!readOnly && response.status < 400) {
+    const undistributable = disseminationProblem(channel, sim, peerMspId, prop.txId);
+    if (undistributable) return { response: { status: 500, message: undistributable }, sim };
+  }
   return { response, sim };
+}
+
+/**
+ * The endorsing peer hands private values to requiredPeerCount other member peers before it endorses;
+ * with fewer of them in the network, Fabric's endorsement fails. Undefined when every collection can.
+ */
+function disseminationProblem(channel: ChannelView, sim: Simulation, peerMspId: string, txId: string): string | undefined {
+  for (const p of sim.pvt.values()) {
+    const c = channel.chaincodes.get(p.ns)?.collections?.get(p.collection);
+    if (!c) continue;
+    const eligible = c.memberPeers - (c.members.has(peerMspId) ? 1 : 0);
+    if (c.requiredPeerCount > eligible) {
+      return `failed to distribute private collection, txID ${txId}, channel ${channel.name}: required to disseminate to at least ${c.requiredPeerCount} peers of collection ${c.name} (members ${[...c.members].join(', ')}), but know of only ${eligible} eligible peers`;
+    }
+  }
+  return undefined;
 }
 
 async function runInvoke(cc: DeployedChaincode, stub: EmbeddedStub): Promise<ChaincodeResponse> {
@@ -199,11 +242,26 @@ function shimSignedProposal(prop: DecodedProposal): unknown {
   };
 }
 
-/** Encode a simulation's read/write set as Fabric's TxReadWriteSet (keys sorted, as the peer does). */
+/**
+ * Encode a simulation's read/write set as Fabric's TxReadWriteSet (keys sorted, as the peer does).
+ * Private data appears only as hashes, in each namespace's collection_hashed_rwset; the private
+ * write set itself is only hashed into pvt_rwset_hash.
+ */
 export function encodeRwset(sim: Simulation): Uint8Array {
-  const namespaces = new Set<string>([...sim.reads.keys(), ...sim.writes.keys(), ...sim.ranges.map((r) => r.ns)]);
+  const all = new Set<string>([...sim.reads.keys(), ...sim.writes.keys(), ...sim.meta.keys(), ...sim.ranges.map((r) => r.ns)]);
+  const publicNs = new Set<string>();
+  const collections = new Map<string, string[]>(); // ns -> hashed namespaces
+  for (const name of all) {
+    const h = splitHashedNs(name);
+    if (!h) {
+      publicNs.add(name);
+      continue;
+    }
+    publicNs.add(h.ns);
+    collections.set(h.ns, [...(collections.get(h.ns) ?? []), name]);
+  }
   const tx = new PbWriter(); // TxReadWriteSet: data_model KV (= 0, default) and ns_rwset
-  for (const ns of [...namespaces].sort()) {
+  for (const ns of [...publicNs].sort()) {
     const set = new PbWriter(); // KVRWSet
     const reads = sim.reads.get(ns);
     if (reads) for (const k of [...reads.keys()].sort()) set.message(1, kvRead(k, reads.get(k)!));
@@ -220,9 +278,46 @@ export function encodeRwset(sim: Simulation): Uint8Array {
         set.message(3, new PbWriter().string(1, k).bool(2, v === null).bytes(3, v ?? undefined).finish());
       }
     }
-    tx.message(2, new PbWriter().string(1, ns).bytes(2, set.finish()).finish());
+    for (const [k, vp] of sortedEntries(sim.meta.get(ns))) set.message(4, metadataWrite(Buffer.from(k), vp));
+    const ns3 = new PbWriter().string(1, ns).bytes(2, set.finish());
+    for (const hns of (collections.get(ns) ?? []).sort()) ns3.message(3, hashedCollection(sim, hns));
+    tx.message(2, ns3.finish());
   }
   return tx.finish();
+}
+
+/** CollectionHashedReadWriteSet: hashed reads and writes of one collection, and the private set's hash. */
+function hashedCollection(sim: Simulation, hns: string): Uint8Array {
+  const hashed = new PbWriter(); // HashedRWSet
+  for (const [kh, ver] of sortedEntries(sim.reads.get(hns))) {
+    const r = new PbWriter().bytes(1, Buffer.from(kh, 'hex'));
+    if (ver !== 0) {
+      const { blockNum, txNum } = unpackVersion(ver);
+      r.message(2, new PbWriter().uint(1, blockNum).uint(2, txNum).finish());
+    }
+    hashed.message(1, r.finish());
+  }
+  for (const [kh, vh] of sortedEntries(sim.writes.get(hns))) hashed.message(2, new PbWriter().bytes(1, Buffer.from(kh, 'hex')).bool(2, vh === null).bytes(3, vh ?? undefined).finish());
+  for (const [kh, vp] of sortedEntries(sim.meta.get(hns))) hashed.message(3, metadataWrite(Buffer.from(kh, 'hex'), vp));
+  const p = sim.pvt.get(hns);
+  let pvtHash: Uint8Array | undefined;
+  if (p) {
+    const pvt = new PbWriter(); // KVRWSet of the private writes, as the private write set carries it
+    for (const [k, v] of sortedEntries(p.writes)) pvt.message(3, new PbWriter().string(1, k).bool(2, v === null).bytes(3, v ?? undefined).finish());
+    pvtHash = createHash('sha256').update(pvt.finish()).digest();
+  }
+  return new PbWriter().string(1, splitHashedNs(hns)!.collection).bytes(2, hashed.finish()).bytes(3, pvtHash).finish();
+}
+
+/** KVMetadataWrite / KVMetadataWriteHash: the key's VALIDATION_PARAMETER entry (none = removed). */
+function metadataWrite(key: Uint8Array, vp: Buffer | null): Uint8Array {
+  const w = new PbWriter().bytes(1, key);
+  if (vp) w.message(2, new PbWriter().string(1, 'VALIDATION_PARAMETER').bytes(2, vp).finish());
+  return w.finish();
+}
+
+function sortedEntries<V>(m: Map<string, V> | undefined): Array<[string, V]> {
+  return m ? [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : [];
 }
 
 function kvRead(key: string, ver: number): Uint8Array {

@@ -24,6 +24,8 @@ export interface VersionedValue {
   ver: number;
   /** Contract function of the transaction that wrote it (for conflict reports). */
   writerFn: string;
+  /** Key-level endorsement policy (SignaturePolicyEnvelope bytes) set with setStateValidationParameter. */
+  vp?: Buffer;
 }
 
 /** One write in a key's history. */
@@ -57,12 +59,16 @@ export class NamespaceState {
     return this.map.get(key);
   }
 
-  /** Commit one write (value null = delete). */
-  apply(key: string, value: Buffer | null, ver: number, writerFn: string, txId: string, timestampMs: number, keepHistory: boolean): void {
+  /**
+   * Commit one write (value null = delete). `vp` sets the key-level endorsement policy (null removes
+   * it); undefined keeps the one the key has, as a plain putState does in Fabric.
+   */
+  apply(key: string, value: Buffer | null, ver: number, writerFn: string, txId: string, timestampMs: number, keepHistory: boolean, vp?: Buffer | null): void {
     if (value === null) {
       this.map.delete(key);
     } else {
-      this.map.set(key, { value, ver, writerFn });
+      const keptVp = vp === undefined ? this.map.get(key)?.vp : (vp ?? undefined);
+      this.map.set(key, keptVp ? { value, ver, writerFn, vp: keptVp } : { value, ver, writerFn });
       if (!this.#indexed.has(key)) {
         this.#indexed.add(key);
         const last = this.#keys[this.#keys.length - 1];
@@ -132,6 +138,19 @@ export interface StoredEvent {
   payload: Uint8Array;
 }
 
+/** A private write that expires: its value and its hash go when the expiry block commits. */
+export interface PrivateExpiry {
+  /** Hashed namespace (`<chaincode>$$h<collection>`) and key hash on the public state. */
+  hashedNs: string;
+  keyHash: string;
+  /** Private namespace and key in the member organizations' stores. */
+  privateNs: string;
+  key: string;
+  members: string[];
+  /** Version written; a later write of the key keeps it alive. */
+  ver: number;
+}
+
 /** The committed ledger of one channel. */
 export class ChannelLedger {
   readonly channel: string;
@@ -146,6 +165,29 @@ export class ChannelLedger {
 
   constructor(channel: string) {
     this.channel = channel;
+  }
+
+  /** Each organization's private data store: MSP id -> private namespace -> state. */
+  readonly #privateStates = new Map<string, Map<string, NamespaceState>>();
+  /** Block number -> private values that are purged when that block commits (blockToLive). */
+  readonly privateExpiries = new Map<number, PrivateExpiry[]>();
+
+  /**
+   * The private values of one collection (namespace `<chaincode>$$p<collection>`) as one
+   * organization's peers keep them (created on first use).
+   */
+  privateNs(mspId: string, name: string): NamespaceState {
+    let org = this.#privateStates.get(mspId);
+    if (!org) {
+      org = new Map();
+      this.#privateStates.set(mspId, org);
+    }
+    let s = org.get(name);
+    if (!s) {
+      s = new NamespaceState();
+      org.set(name, s);
+    }
+    return s;
   }
 
   /** State of one namespace (created on first use). */

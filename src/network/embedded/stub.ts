@@ -6,6 +6,10 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ChannelLedger, VersionedValue } from './ledger.ts';
+import { hashedNs, keyHash, privateNsName, valueHash } from './private-data.ts';
+import type { CollectionConfig } from './private-data-collections.ts';
+import type { ChaincodeIndexes } from './rich-query-indexes.ts';
+import { parseRichQuery, type RichRow, runRichQuery } from './rich-query.ts';
 
 const require = createRequire(import.meta.url);
 // fabric-shim hands Long values out of getTxTimestamp(); contracts call .toNumber() / .low on them.
@@ -37,8 +41,14 @@ export class Simulation {
   /** ns -> key -> value written (null = delete). */
   readonly writes = new Map<string, Map<string, Buffer | null>>();
   readonly ranges: RangeRecord[] = [];
+  /** ns -> key -> key-level endorsement policy written (null = removed); hashed namespaces for private keys. */
+  readonly meta = new Map<string, Map<string, Buffer | null>>();
+  /** Hashed namespace -> the private values behind its hashed writes (never on the public ledger). */
+  readonly pvt = new Map<string, { ns: string; collection: string; writes: Map<string, Buffer | null> }>();
   /** The event set by the top-level chaincode (Fabric keeps one per transaction). */
   event?: { name: string; payload: Buffer };
+  /** Set by a query Fabric allows only in read-only transactions (paginated, private data): no writes after it. */
+  readOnlyQuery?: string;
 
   recordRead(ns: string, key: string, ver: number): void {
     let m = this.reads.get(ns);
@@ -57,6 +67,38 @@ export class Simulation {
     }
     m.set(key, value);
   }
+
+  recordMeta(ns: string, key: string, vp: Buffer | null): void {
+    let m = this.meta.get(ns);
+    if (!m) {
+      m = new Map();
+      this.meta.set(ns, m);
+    }
+    m.set(key, vp);
+  }
+
+  /** A private write: its hashes go into the read/write set, its value only to collection members. */
+  recordPrivateWrite(ns: string, collection: string, key: string, value: Buffer | null): void {
+    const hns = hashedNs(ns, collection);
+    this.recordWrite(hns, keyHash(key), value === null ? null : valueHash(value));
+    let p = this.pvt.get(hns);
+    if (!p) {
+      p = { ns, collection, writes: new Map() };
+      this.pvt.set(hns, p);
+    }
+    p.writes.set(key, value);
+  }
+
+  /** True once anything was written (state, private data or validation parameters). */
+  get hasWrites(): boolean {
+    return this.writes.size > 0 || this.meta.size > 0;
+  }
+}
+
+/** What a deployed chaincode declares that the stub needs: its CouchDB indexes and collections. */
+export interface NamespaceDefinition {
+  indexes?: ChaincodeIndexes;
+  collections?: Map<string, CollectionConfig>;
 }
 
 /** A chaincode response as fabric-shim shapes it. */
@@ -88,6 +130,8 @@ export interface TxContext {
   invoke: (ctx: TxContext, chaincode: string, args: Buffer[]) => Promise<ChaincodeResponse>;
   /** True for Evaluate: reads only, writes are refused. */
   readOnly: boolean;
+  /** The definition of a chaincode namespace of the channel (indexes, collections). */
+  definition?: (ns: string) => NamespaceDefinition | undefined;
 }
 
 /** One key/value of a range or composite key query. */
@@ -258,7 +302,7 @@ export class EmbeddedStub {
 
   async putState(key: string, value: Uint8Array | string): Promise<void> {
     validKey(key, 'putState');
-    if (this.#ctx.readOnly) return;
+    if (!this.#writable('putState')) return;
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new Error('putState: value must be a Buffer, Uint8Array or string');
     // Copied: the chaincode may reuse its buffer after the call.
     this.#ctx.sim.recordWrite(this.#ns, key, ownCopy(value));
@@ -266,7 +310,7 @@ export class EmbeddedStub {
 
   async deleteState(key: string): Promise<void> {
     validKey(key, 'deleteState');
-    if (this.#ctx.readOnly) return;
+    if (!this.#writable('deleteState')) return;
     this.#ctx.sim.recordWrite(this.#ns, key, null);
   }
 
@@ -359,51 +403,192 @@ export class EmbeddedStub {
     );
   }
 
-  getQueryResult(): never {
-    unsupported('getQueryResult (rich queries need CouchDB)');
+  /** A rich query (CouchDB Mango): keys returned are read (MVCC-checked), the query is not re-run at validation. */
+  getQueryResult(query: string) {
+    return iterable(Promise.resolve().then(() => this.#richQuery(query, 0, '', false)));
   }
 
-  getQueryResultWithPagination(): never {
-    unsupported('getQueryResultWithPagination (rich queries need CouchDB)');
+  /** A page of a rich query; Fabric allows it only in a transaction that writes nothing. */
+  getQueryResultWithPagination(query: string, pageSize: number, bookmark = '') {
+    return iterable(
+      Promise.resolve().then(() => {
+        this.#readOnlyQuery('Paginated queries');
+        return this.#richQuery(query, pageSize, bookmark ?? '', true);
+      }),
+    );
   }
 
-  getPrivateData(): never {
-    unsupported('Private data collections (getPrivateData)');
+  #richQuery(query: string, pageSize: number, bookmark: string, paged: boolean): LedgerIterator<QueryKV> | Paged<QueryKV> {
+    if (typeof query !== 'string') throw new Error('getQueryResult: query must be a JSON string');
+    const q = parseRichQuery(query);
+    const ns = this.#ns;
+    const res = runRichQuery(this.#ctx.ledger.ns(ns).range('', ''), q, this.#definition()?.indexes?.state ?? [], { pageSize, bookmark });
+    return this.#rowsIterator(res.rows, paged ? res.bookmark : undefined, (r) => this.#ctx.sim.recordRead(ns, r.key, r.ver));
   }
 
-  getPrivateDataHash(): never {
-    unsupported('Private data collections (getPrivateDataHash)');
+  #rowsIterator(rows: RichRow[], bookmark: string | undefined, onRead?: (r: RichRow) => void): LedgerIterator<QueryKV> | Paged<QueryKV> {
+    const ns = this.#ns;
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const it = new LedgerIterator<QueryKV>(
+      rows.map((r) => ({ key: r.key, value: r.value, namespace: ns })),
+      onRead && ((kv) => onRead(byKey.get(kv.key)!)),
+    );
+    return bookmark === undefined ? it : { iterator: it, metadata: { fetchedRecordsCount: rows.length, bookmark } };
   }
 
-  putPrivateData(): never {
-    unsupported('Private data collections (putPrivateData)');
+  /** Fabric refuses paginated and private data queries in a transaction that writes, and writes after them. */
+  #readOnlyQuery(what: string): void {
+    if (this.#ctx.sim.hasWrites) throw new Error(`txid [${this.#ctx.txId}]: ${what} are supported only in a read-only transaction`);
+    this.#ctx.sim.readOnlyQuery ??= what;
   }
 
-  deletePrivateData(): never {
-    unsupported('Private data collections (deletePrivateData)');
+  #writable(fn: string): boolean {
+    const q = this.#ctx.sim.readOnlyQuery;
+    if (q) throw new Error(`${fn}: txid [${this.#ctx.txId}]: the transaction ran ${q.toLowerCase()}, which Fabric allows only in read-only transactions`);
+    return !this.#ctx.readOnly;
   }
 
-  purgePrivateData(): never {
-    unsupported('Private data collections (purgePrivateData)');
+  #definition(): NamespaceDefinition | undefined {
+    return this.#ctx.definition?.(this.#ns);
   }
 
-  getPrivateDataByRange(): never {
-    unsupported('Private data collections (getPrivateDataByRange)');
+  #collection(collection: string, fn: string): CollectionConfig {
+    if (typeof collection !== 'string' || collection === '') throw new Error(`${fn}: collection must be a non-empty string`);
+    const c = this.#definition()?.collections?.get(collection);
+    if (!c) throw new Error(`${fn}: collection ${collection} is not defined for chaincode ${this.#ns}: add it to the file its network file entry names in \`collections:\``);
+    return c;
   }
 
-  getPrivateDataByPartialCompositeKey(): never {
-    unsupported('Private data collections (getPrivateDataByPartialCompositeKey)');
+  #checkRead(c: CollectionConfig): void {
+    if (c.memberOnlyRead && !c.members.has(this.#ctx.creator.mspid)) {
+      throw new Error(`tx creator does not have read access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${c.name}`);
+    }
   }
 
-  getPrivateDataQueryResult(): never {
-    unsupported('Private data collections (getPrivateDataQueryResult)');
+  #checkWrite(c: CollectionConfig): void {
+    if (c.memberOnlyWrite && !c.members.has(this.#ctx.creator.mspid)) {
+      throw new Error(`tx creator does not have write access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${c.name}`);
+    }
   }
 
-  setStateValidationParameter(): never {
-    unsupported('Key-level endorsement policies (setStateValidationParameter)');
+  /** The private state of a collection as this peer's organization holds it (empty for non-members). */
+  #privateState(c: CollectionConfig) {
+    return c.members.has(this.#ctx.peerMspId) ? this.#ctx.ledger.privateNs(this.#ctx.peerMspId, privateNsName(this.#ns, c.name)) : undefined;
   }
 
-  getStateValidationParameter(): never {
-    unsupported('Key-level endorsement policies (getStateValidationParameter)');
+  async getPrivateData(collection: string, key: string): Promise<Buffer> {
+    const c = this.#collection(collection, 'getPrivateData');
+    validKey(key, 'getPrivateData');
+    this.#checkRead(c);
+    const hns = hashedNs(this.#ns, c.name);
+    const kh = keyHash(key);
+    const hashed = this.#ctx.ledger.ns(hns).get(kh);
+    const value = this.#privateState(c)?.get(key);
+    // A peer without the value (not a member) cannot answer for the hash the public state has.
+    if ((hashed?.ver ?? 0) !== (value?.ver ?? 0)) {
+      throw new Error(
+        `private data matching public hash version is not available. Public hash version = ${hashed ? hashed.ver : 'nil'}, Private data version = ${value ? value.ver : 'nil'} (peer of ${this.#ctx.peerMspId}, collection ${c.name} members ${[...c.members].join(', ')})`,
+      );
+    }
+    this.#ctx.sim.recordRead(hns, kh, hashed?.ver ?? 0);
+    return value ? value.value : Buffer.alloc(0);
+  }
+
+  async getPrivateDataHash(collection: string, key: string): Promise<Buffer> {
+    const c = this.#collection(collection, 'getPrivateDataHash');
+    validKey(key, 'getPrivateDataHash');
+    const hns = hashedNs(this.#ns, c.name);
+    const kh = keyHash(key);
+    const hashed = this.#ctx.ledger.ns(hns).get(kh);
+    this.#ctx.sim.recordRead(hns, kh, hashed?.ver ?? 0);
+    return hashed ? hashed.value : Buffer.alloc(0);
+  }
+
+  async putPrivateData(collection: string, key: string, value: Uint8Array | string): Promise<void> {
+    const c = this.#collection(collection, 'putPrivateData');
+    validKey(key, 'putPrivateData');
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new Error('putPrivateData: value must be a Buffer, Uint8Array or string');
+    this.#checkWrite(c);
+    if (!this.#writable('putPrivateData')) return;
+    this.#ctx.sim.recordPrivateWrite(this.#ns, c.name, key, ownCopy(value));
+  }
+
+  async deletePrivateData(collection: string, key: string): Promise<void> {
+    const c = this.#collection(collection, 'deletePrivateData');
+    validKey(key, 'deletePrivateData');
+    this.#checkWrite(c);
+    if (!this.#writable('deletePrivateData')) return;
+    this.#ctx.sim.recordPrivateWrite(this.#ns, c.name, key, null);
+  }
+
+  /** Fabric 2.5's purge also drops the key's past versions; this network keeps none, so it is a delete. */
+  async purgePrivateData(collection: string, key: string): Promise<void> {
+    return this.deletePrivateData(collection, key);
+  }
+
+  getPrivateDataByRange(collection: string, startKey: string, endKey: string) {
+    return iterable(Promise.resolve().then(() => this.#privateRange(collection, startKey || EMPTY_KEY_SUBSTITUTE, endKey ?? '', 'getPrivateDataByRange')));
+  }
+
+  getPrivateDataByPartialCompositeKey(collection: string, objectType: string, attributes: string[]) {
+    const prefix = this.createCompositeKey(objectType, attributes);
+    return iterable(Promise.resolve().then(() => this.#privateRange(collection, prefix, prefix + MAX_RUNE, 'getPrivateDataByPartialCompositeKey')));
+  }
+
+  /** Private range queries: not recorded for validation (Fabric offers no phantom protection for them). */
+  #privateRange(collection: string, start: string, end: string, fn: string): LedgerIterator<QueryKV> | Paged<QueryKV> {
+    const c = this.#collection(collection, fn);
+    this.#checkRead(c);
+    this.#readOnlyQuery('Queries on private data');
+    const rows: RichRow[] = [];
+    for (const [key, v] of this.#privateState(c)?.range(start, end) ?? []) rows.push({ key, value: v.value, ver: v.ver });
+    return this.#rowsIterator(rows, undefined);
+  }
+
+  getPrivateDataQueryResult(collection: string, query: string) {
+    return iterable(
+      Promise.resolve().then(() => {
+        const c = this.#collection(collection, 'getPrivateDataQueryResult');
+        this.#checkRead(c);
+        this.#readOnlyQuery('Queries on private data');
+        const q = parseRichQuery(query);
+        const state = this.#privateState(c);
+        const res = runRichQuery(state ? state.range('', '') : [], q, this.#definition()?.indexes?.collections.get(c.name) ?? []);
+        return this.#rowsIterator(res.rows, undefined);
+      }),
+    );
+  }
+
+  /** Set a key's endorsement policy (fabric-shim's KeyEndorsementPolicy.getPolicy() bytes). */
+  async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
+    validKey(key, 'setStateValidationParameter');
+    if (!this.#writable('setStateValidationParameter')) return;
+    this.#ctx.sim.recordMeta(this.#ns, key, ep && ep.length ? ownCopy(ep) : null);
+  }
+
+  /** A key's endorsement policy, or undefined when it has none (a read of the key, as in Fabric). */
+  async getStateValidationParameter(key: string): Promise<Buffer | undefined> {
+    validKey(key, 'getStateValidationParameter');
+    const v = this.#ctx.ledger.ns(this.#ns).get(key);
+    this.#ctx.sim.recordRead(this.#ns, key, v ? v.ver : 0);
+    return v?.vp;
+  }
+
+  async setPrivateDataValidationParameter(collection: string, key: string, ep: Uint8Array): Promise<void> {
+    const c = this.#collection(collection, 'setPrivateDataValidationParameter');
+    validKey(key, 'setPrivateDataValidationParameter');
+    this.#checkWrite(c);
+    if (!this.#writable('setPrivateDataValidationParameter')) return;
+    this.#ctx.sim.recordMeta(hashedNs(this.#ns, c.name), keyHash(key), ep && ep.length ? ownCopy(ep) : null);
+  }
+
+  async getPrivateDataValidationParameter(collection: string, key: string): Promise<Buffer | undefined> {
+    const c = this.#collection(collection, 'getPrivateDataValidationParameter');
+    validKey(key, 'getPrivateDataValidationParameter');
+    const hns = hashedNs(this.#ns, c.name);
+    const kh = keyHash(key);
+    const v = this.#ctx.ledger.ns(hns).get(kh);
+    this.#ctx.sim.recordRead(hns, kh, v ? v.ver : 0);
+    return v?.vp;
   }
 }

@@ -1,8 +1,11 @@
 /**
  * Validate and commit one block, as Fabric's committer does: for each transaction in order, duplicate
- * tx id, endorsement policy (and endorsement signatures), MVCC read versions against committed state
- * and against writes of earlier valid transactions of the same block, range-query re-execution for
- * phantoms; then commit the valid writes with version (block, tx) and publish statuses and events.
+ * tx id, endorsement policies (the chaincode's, a collection's, or each written key's own, see
+ * key-policy.ts; and endorsement signatures), MVCC read versions (private data by its hashes) against
+ * committed state and against writes of earlier valid transactions of the same block, range-query
+ * re-execution for phantoms (rich queries are not re-run, as in Fabric); then commit the valid writes
+ * with version (block, tx), hand private values to the collections' members, purge what blockToLive
+ * expires, and publish statuses and events.
  */
 import * as protos from '@hyperledger/fabric-protos';
 import type { DeployedChaincode } from './endorser.ts';
@@ -10,7 +13,9 @@ import type { ConflictLog } from './conflict-log.ts';
 import { type IdentityChecker, type KnownIdentity, verifySignature } from './identities.ts';
 import { type ChannelLedger, packVersion, type StoredEvent } from './ledger.ts';
 import type { NetworkMetrics } from './metrics.ts';
-import { type Signer, satisfies } from './policy.ts';
+import { endorsementProblem } from './key-policy.ts';
+import type { Signer } from './policy.ts';
+import { commitPrivateWrites, purgeExpired } from './private-data.ts';
 import type { RangeRecord, Simulation } from './stub.ts';
 
 const CODES = protos.peer.TxValidationCode;
@@ -54,6 +59,8 @@ interface BlockWrite {
   fn: string;
   txId: string;
   timestampMs: number;
+  /** Key-level endorsement policy set (null = removed); undefined leaves the key's as it is. */
+  vp?: Buffer | null;
 }
 
 /** Validate and commit a block; returns the validation code of each transaction, in order. */
@@ -66,6 +73,7 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
   const seen = new Set<string>();
   const codes: number[] = [];
   const events: StoredEvent[] = [];
+  const privateCommits: Array<[PreparedTx, number]> = [];
 
   txs.forEach((tx, txNum) => {
     let code: number = CODES.VALID;
@@ -73,7 +81,7 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
     let writer: string | undefined;
     if (seen.has(tx.txId) || ledger.status(tx.txId)) {
       code = CODES.DUPLICATE_TXID;
-    } else if (!policiesSatisfied(vc, tx)) {
+    } else if (endorsementProblem({ chaincodes: vc.chaincodes, state: (ns) => ledger.ns(ns), inBlock: (ns, key) => updates.get(ns)?.get(key) }, tx, signersOf(vc, tx))) {
       code = CODES.ENDORSEMENT_POLICY_FAILURE;
     } else {
       const mvcc = checkReads(vc.ledger, updates, tx.sim);
@@ -104,15 +112,32 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
         updates.set(ns, nsUpdates);
       }
       for (const [key, value] of m) {
-        const w: BlockWrite = { ns, key, value, ver, fn: `${tx.chaincode}:${tx.fn}`, txId: tx.txId, timestampMs: tx.timestampMs };
+        const w: BlockWrite = { ns, key, value, ver, fn: `${tx.chaincode}:${tx.fn}`, txId: tx.txId, timestampMs: tx.timestampMs, vp: tx.sim.meta.get(ns)?.get(key) };
         nsUpdates.set(key, w);
         writes.push(w);
       }
     }
+    for (const [ns, m] of tx.sim.meta) {
+      for (const [key, vp] of m) {
+        if (tx.sim.writes.get(ns)?.has(key)) continue;
+        // A validation parameter alone rewrites the key with its current value (Fabric ignores it on an absent key).
+        const value = updates.get(ns)?.has(key) ? updates.get(ns)!.get(key)!.value : (ledger.ns(ns).get(key)?.value ?? null);
+        if (value === null) continue;
+        const w: BlockWrite = { ns, key, value, ver, fn: `${tx.chaincode}:${tx.fn}`, txId: tx.txId, timestampMs: tx.timestampMs, vp };
+        if (!updates.has(ns)) updates.set(ns, new Map());
+        updates.get(ns)!.set(key, w);
+        writes.push(w);
+      }
+    }
+    if (tx.sim.pvt.size) privateCommits.push([tx, ver]);
     if (tx.event) events.push({ chaincodeId: tx.chaincode, txId: tx.txId, eventName: tx.event.name, payload: tx.event.payload });
   });
 
-  for (const w of writes) ledger.ns(w.ns).apply(w.key, w.value, w.ver, w.fn, w.txId, w.timestampMs, true);
+  for (const w of writes) ledger.ns(w.ns).apply(w.key, w.value, w.ver, w.fn, w.txId, w.timestampMs, true, w.vp);
+  for (const [tx, ver] of privateCommits) {
+    commitPrivateWrites(ledger, tx.sim, (ns, c) => vc.chaincodes.get(ns)?.collections?.get(c), ver, blockNumber, tx.txId, `${tx.chaincode}:${tx.fn}`);
+  }
+  purgeExpired(ledger, blockNumber);
 
   const byCode = new Map<number, number>();
   txs.forEach((tx, i) => {
@@ -128,7 +153,8 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
   return codes;
 }
 
-function policiesSatisfied(vc: ValidatorContext, tx: PreparedTx): boolean {
+/** The endorsers whose endorsements count (a signature that does not verify does not). */
+function signersOf(vc: ValidatorContext, tx: PreparedTx): Signer[] {
   const signers: Signer[] = [];
   for (const e of tx.endorsements) {
     const id = vc.identities.lookup(e.endorser);
@@ -139,12 +165,7 @@ function policiesSatisfied(vc: ValidatorContext, tx: PreparedTx): boolean {
     }
     signers.push({ mspId: id.mspId, role: id.role });
   }
-  const namespaces = new Set<string>([tx.chaincode, ...tx.sim.writes.keys()]);
-  for (const ns of namespaces) {
-    const cc = vc.chaincodes.get(ns);
-    if (!cc || !satisfies(cc.policy, signers)) return false;
-  }
-  return true;
+  return signers;
 }
 
 function checkReads(ledger: ChannelLedger, updates: Map<string, Map<string, BlockWrite>>, sim: Simulation): { key: string; writer?: string } | undefined {
