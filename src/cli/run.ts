@@ -1,6 +1,6 @@
 /** `ledgerbench run`: a Caliper benchmark file against a network file, no test file needed. */
 import { randomBytes } from 'node:crypto';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadCaliperBenchmark } from '../config/caliper-benchmark.ts';
 import { readYamlFile } from '../config/yaml.ts';
 import { runRound } from '../engine/manager.ts';
@@ -12,7 +12,7 @@ import { sizeForAgents } from '../engine/zookeeper/sizing.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import { openNetwork } from '../network/open.ts';
 import type { NetworkHandle } from '../network/types.ts';
-import { environmentInfo, redact, resourceTable, roundDetails, roundTable, writeReports } from '../report/index.ts';
+import { environmentInfo, redact, resourceTable, roundDetails, roundTable, writeReports, writtenReportLines } from '../report/index.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { validateRateControl } from '../rate/registry.ts';
 import { toolVersion } from '../version.ts';
@@ -134,13 +134,14 @@ export async function runBenchmark(o: RunOptions): Promise<number> {
       finishedAt: finishedAt.toISOString(),
       name: benchmark.name,
       rounds,
+      ...(controller.signal.aborted ? { interrupted: { reason: 'interrupted' } } : {}),
       config: { benchmark: redact(readYamlFile(benchmark.source)), network: redact(readYamlFile(resolve(o.network))) },
       environment: environmentInfo(),
     },
     dir,
   );
   if (rounds.length > 1) process.stdout.write(`\nAll rounds\n${roundTable(rounds, { color: Boolean(process.stdout.isTTY) })}\n`);
-  process.stdout.write(`results ${relative(process.cwd(), paths.json)}\nreport  ${relative(process.cwd(), paths.html)}\n`);
+  process.stdout.write(`${writtenReportLines(paths)}\n`);
   if (failure !== undefined) throw failure;
   return rounds.some((r) => r.aborted) || controller.signal.aborted ? 1 : 0;
 }
