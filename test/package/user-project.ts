@@ -85,10 +85,15 @@ export interface CommandResult {
   output: string;
 }
 
-/** Runs one shell command as the user would type it. */
+/**
+ * Runs one shell command as the user would type it. Through coreutils' `timeout`, which runs it in its
+ * own process group and signals the whole group when time is up, so a hung Vitest run leaves no
+ * workers or network process behind.
+ */
 export function runCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 300_000): CommandResult {
-  const run = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  const output = `$ ${command}\n${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.message}` : ''}`;
+  const run = spawnSync('timeout', ['-k', '10s', `${Math.ceil(timeoutMs / 1000)}s`, 'bash', '-c', command], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const timedOut = run.status === 124 ? `\n(timed out after ${timeoutMs} ms)` : '';
+  const output = `$ ${command}\n${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.message}` : ''}${timedOut}`;
   return { status: run.status, output };
 }
 
