@@ -1,11 +1,12 @@
 /**
  * `npm run bench [section...]`: runs the benchmarks, prints a table and writes bench/results.json.
  * Figures are measured on the machine at hand; targets from the issues are printed beside them.
- * Sections: harness, stats, signer, monitors, embedded, commit-wait, overload (default: all).
+ * Sections: harness, stats, signer, monitors, embedded, commit-wait, overload, gate (default: all).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchCommitWait, benchEmbedded } from './embedded.bench.ts';
+import { benchGate } from './gate.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
 import { benchMonitorCost } from './monitors.bench.ts';
 import { benchOverload } from './overload.bench.ts';
@@ -61,6 +62,16 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   overload: {
     run: () => benchOverload(),
     targets: [{ figure: 'default_worker_rss_mib', op: '<=', bound: 150 }],
+  },
+  // Issue #10: the regression gate's false alarms, detections and perf time (6-10 minutes).
+  gate: {
+    run: () => benchGate(),
+    targets: [
+      { figure: 'false_alarm_rate', op: '<=', bound: 0.05 },
+      { figure: 'detection_rate_throughput_10pct', op: '>=', bound: 0.95 },
+      { figure: 'detection_rate_p95_10pct', op: '>=', bound: 0.95 },
+      { figure: 'perf_seconds_per_comparison', op: '<=', bound: 180 },
+    ],
   },
 };
 

@@ -1,0 +1,130 @@
+/**
+ * `npm run bench -- gate` (issue 10.4): how the regression gate behaves on this machine against the
+ * embedded network. Per trial, four sides run interleaved, one round of each in turn, `repeats` times:
+ * A and A' (the same chaincode call), T (the chaincode slower by a ninth of A's mean latency: a closed-
+ * model round loses 10% of its throughput) and P (slower by a tenth of A's p95: p95 rises 10%). A
+ * against A' counts false alarms (on every gated figure), A against T throughput detections, A against
+ * P p95 detections, judged with the gate's own statistics and margins. The delays are sized from
+ * warm-up rounds; the changes actually measured are reported beside the rates.
+ *
+ * Bounded time: 4 + 4 x trials x repeats rounds of `TX` transactions at load 8; with the defaults (20
+ * trials, 5 repeats) 404 rounds: ~2 s each on an idle 2-core machine (~15 minutes), several times
+ * that on a loaded one. GATE_TRIALS and GATE_REPEATS override the sizes.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { compareMetric, type Margin, parseMargins } from '../src/baseline/compare.ts';
+import { repeatFigures } from '../src/baseline/repeat.ts';
+import { median } from '../src/baseline/statistics.ts';
+import type { RepeatFigures } from '../src/baseline/types.ts';
+import { normalizeRound } from '../src/config/round.ts';
+import { runRound } from '../src/engine/manager.ts';
+import { localLauncher } from '../src/engine/worker-channel.ts';
+import { WorkerPool } from '../src/engine/worker-pool.ts';
+import { openNetwork } from '../src/network/open.ts';
+
+/** The gate's settings under test: what the README recommends. */
+export const GATE_MARGINS = { throughput: '-5%', p95: '+5%' } as const;
+const TX = 300;
+const LOAD = 8;
+/** The chaincode's own wait in A: the part of the transaction a slower chaincode would stretch. */
+const BASE_DELAY_MS = 20;
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * The embedded network with the gate-delay chaincode, one transaction a block (no batch-timeout
+ * waits, whose quantisation would hide a small change) and signature checks on, as networks/embedded.yaml.
+ */
+function networkFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-gate-net-'));
+  const file = join(dir, 'network.yaml');
+  const chaincode = resolve('fixtures/chaincode/gate-delay');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      type: 'embedded',
+      name: 'gate',
+      tls: false,
+      verifySignatures: true,
+      organizations: [{ mspId: 'Org1MSP', peers: 1, users: 2 }],
+      orderer: { batchSize: { maxMessageCount: 1, absoluteMaxBytes: 103809024, preferredMaxBytes: 2097152 }, batchTimeout: '20ms' },
+      channels: [{ name: 'mychannel', chaincodes: [{ name: 'gate-delay', path: chaincode, endorsementPolicy: "OR('Org1MSP.peer')" }] }],
+    }),
+  );
+  return file;
+}
+
+
+/** Runs the calibration and returns its figures for bench/results.json. */
+export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), repeats = Number(process.env.GATE_REPEATS ?? 5)): Promise<Record<string, number>> {
+  const file = networkFile();
+  const network = await openNetwork(file);
+  const pool = new WorkerPool(localLauncher);
+  let roundIndex = 0;
+  const roundSeconds: number[] = [];
+  const run = async (delayMs: number): Promise<RepeatFigures> => {
+    const spec = normalizeRound(
+      { label: `gate ${delayMs} ms`, txNumber: TX, trim: 20, rateControl: { type: 'fixed-load', opts: { transactionLoad: LOAD } }, workload: resolve('fixtures/chaincode/gate-delay/workload.ts'), arguments: { delayMs } },
+      { source: 'bench/gate.bench.ts', field: '', baseDir: process.cwd(), roundIndex: roundIndex++ },
+    );
+    const t0 = performance.now();
+    const r = await runRound(spec, { network: network.ref, runId: 'gate', pool });
+    roundSeconds.push((performance.now() - t0) / 1000);
+    if (r.aborted || r.failed > 0) throw new Error(`gate bench round failed: ${r.aborted?.reason ?? JSON.stringify(r.failuresByReason)}`);
+    return repeatFigures(r);
+  };
+  const margins = parseMargins(GATE_MARGINS);
+  const byMetric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
+  const tally = { alarms: 0, throughputDetected: 0, p95Detected: 0 };
+  const injected = { throughput: [] as number[], p95: [] as number[] };
+  try {
+    // Warm-up (JIT, connections, the chaincode's first calls), then A's mean and p95, which size the delays.
+    await run(BASE_DELAY_MS);
+    const warm = [await run(BASE_DELAY_MS), await run(BASE_DELAY_MS), await run(BASE_DELAY_MS)];
+    const tpExtra = round3(median(warm.map((w) => w.avg)) / 9);
+    const p95Extra = round3(median(warm.map((w) => w.p95)) / 10);
+    process.stderr.write(`bench gate: T adds ${tpExtra} ms, P adds ${p95Extra} ms to the chaincode; ${trials} trials x ${repeats} repeats\n`);
+    const judge = (m: Margin, x: RepeatFigures[], y: RepeatFigures[]) => compareMetric(m, x.map((f) => f[m.metric]), y.map((f) => f[m.metric]));
+    for (let t = 0; t < trials; t++) {
+      const sides = { a: [] as RepeatFigures[], a2: [] as RepeatFigures[], tp: [] as RepeatFigures[], p95: [] as RepeatFigures[] };
+      for (let i = 0; i < repeats; i++) {
+        sides.a.push(await run(BASE_DELAY_MS));
+        sides.tp.push(await run(BASE_DELAY_MS + tpExtra));
+        sides.a2.push(await run(BASE_DELAY_MS));
+        sides.p95.push(await run(BASE_DELAY_MS + p95Extra));
+      }
+      const aa = margins.map((m) => judge(m, sides.a, sides.a2));
+      if (aa.some((c) => c.verdict === 'regression')) tally.alarms++;
+      const tp = judge(byMetric('throughput'), sides.a, sides.tp);
+      const p95 = judge(byMetric('p95'), sides.a, sides.p95);
+      if (tp.verdict === 'regression') tally.throughputDetected++;
+      if (p95.verdict === 'regression') tally.p95Detected++;
+      injected.throughput.push(tp.ratio);
+      injected.p95.push(p95.ratio);
+      process.stderr.write(`bench gate: trial ${t + 1}/${trials}: A/A ${aa.map((c) => `${c.metric} ${c.ratio.toFixed(3)} ${c.verdict}`).join(', ')}; throughput ${tp.ratio.toFixed(3)} ${tp.verdict}; p95 ${p95.ratio.toFixed(3)} ${p95.verdict}\n`);
+    }
+  } finally {
+    await pool.close();
+    await network.stop();
+    rmSync(join(file, '..'), { recursive: true, force: true });
+  }
+  const perRound = median(roundSeconds);
+  return {
+    trials,
+    repeats,
+    load_average_at_end: round3(loadavg()[0]),
+    false_alarm_rate: round3(tally.alarms / trials),
+    detection_rate_throughput_10pct: round3(tally.throughputDetected / trials),
+    detection_rate_p95_10pct: round3(tally.p95Detected / trials),
+    injected_throughput_ratio_median: round3(median(injected.throughput)),
+    injected_p95_ratio_median: round3(median(injected.p95)),
+    round_seconds_median: round3(perRound),
+    // A pull request's gate runs the candidate's repeats against a stored baseline; an A/B job runs both.
+    perf_seconds_per_comparison: round3(perRound * repeats),
+    perf_seconds_per_ab_comparison: round3(perRound * repeats * 2),
+    wall_seconds: round3(sum(roundSeconds)),
+  };
+}
