@@ -47,6 +47,16 @@ export function commitPrivateWrites(
     const c = collectionOf(p.ns, p.collection);
     if (!c) continue;
     const pns = privateNsName(p.ns, p.collection);
+    const kept = ledger.ns(hns);
+    for (const key of p.retagged) {
+      // Only the validation parameter changed: the hash took this version, so must the value.
+      if (p.writes.has(key) || kept.get(keyHash(key))?.ver !== ver) continue;
+      for (const m of c.members) {
+        const s = ledger.privateNs(m, pns);
+        const cur = s.get(key);
+        if (cur) s.apply(key, cur.value, ver, writerFn, txId, 0, false);
+      }
+    }
     for (const [key, value] of p.writes) {
       for (const m of c.members) ledger.privateNs(m, pns).apply(key, value, ver, writerFn, txId, 0, false);
       if (c.blockToLive > 0 && value !== null) {

@@ -43,8 +43,11 @@ export class Simulation {
   readonly ranges: RangeRecord[] = [];
   /** ns -> key -> key-level endorsement policy written (null = removed); hashed namespaces for private keys. */
   readonly meta = new Map<string, Map<string, Buffer | null>>();
-  /** Hashed namespace -> the private values behind its hashed writes (never on the public ledger). */
-  readonly pvt = new Map<string, { ns: string; collection: string; writes: Map<string, Buffer | null> }>();
+  /**
+   * Hashed namespace -> the private values behind its hashed writes (never on the public ledger), and
+   * the keys whose validation parameter alone changed (their private values take the new version).
+   */
+  readonly pvt = new Map<string, PrivateRecord>();
   /** The event set by the top-level chaincode (Fabric keeps one per transaction). */
   event?: { name: string; payload: Buffer };
   /** Set by a query Fabric allows only in read-only transactions (paginated, private data): no writes after it. */
@@ -81,18 +84,37 @@ export class Simulation {
   recordPrivateWrite(ns: string, collection: string, key: string, value: Buffer | null): void {
     const hns = hashedNs(ns, collection);
     this.recordWrite(hns, keyHash(key), value === null ? null : valueHash(value));
+    this.#private(ns, collection).writes.set(key, value);
+  }
+
+  /** A private key's validation parameter (on its hash, in the public state). */
+  recordPrivateMeta(ns: string, collection: string, key: string, vp: Buffer | null): void {
+    this.recordMeta(hashedNs(ns, collection), keyHash(key), vp);
+    this.#private(ns, collection).retagged.add(key);
+  }
+
+  #private(ns: string, collection: string): PrivateRecord {
+    const hns = hashedNs(ns, collection);
     let p = this.pvt.get(hns);
     if (!p) {
-      p = { ns, collection, writes: new Map() };
+      p = { ns, collection, writes: new Map(), retagged: new Set() };
       this.pvt.set(hns, p);
     }
-    p.writes.set(key, value);
+    return p;
   }
 
   /** True once anything was written (state, private data or validation parameters). */
   get hasWrites(): boolean {
     return this.writes.size > 0 || this.meta.size > 0;
   }
+}
+
+/** The private side of one collection's writes in a transaction. */
+export interface PrivateRecord {
+  ns: string;
+  collection: string;
+  writes: Map<string, Buffer | null>;
+  retagged: Set<string>;
 }
 
 /** What a deployed chaincode declares that the stub needs: its CouchDB indexes and collections. */
@@ -579,7 +601,7 @@ export class EmbeddedStub {
     validKey(key, 'setPrivateDataValidationParameter');
     this.#checkWrite(c);
     if (!this.#writable('setPrivateDataValidationParameter')) return;
-    this.#ctx.sim.recordMeta(hashedNs(this.#ns, c.name), keyHash(key), ep && ep.length ? ownCopy(ep) : null);
+    this.#ctx.sim.recordPrivateMeta(this.#ns, c.name, key, ep && ep.length ? ownCopy(ep) : null);
   }
 
   async getPrivateDataValidationParameter(collection: string, key: string): Promise<Buffer | undefined> {
