@@ -21,7 +21,7 @@ import type { RoundResult } from '../../src/stats/types.ts';
 import { type FabricNetworkHandle, startFabricNetwork } from '../../src/network/fabric/network.ts';
 import { networkDown, networkUp, startNetwork } from '../../src/network/index.ts';
 import { alive, eventually } from '../support/processes.ts';
-import { processesUsing, type UnpackedFabric, unpackFabric } from './support.ts';
+import { processesOfNetwork, processesUsing, type UnpackedFabric, unpackFabric } from './support.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const NETWORK = resolve(REPO, 'networks/fabric-2org.yaml');
@@ -43,10 +43,14 @@ afterAll(() => {
   fabric?.remove();
 });
 
-/** Every PID the network runs and its watchdog are gone, and nothing runs from the binaries folder. */
-async function expectNothingLeft(pids: number[], chaincodeMarkers: string[]): Promise<void> {
+/**
+ * Every PID the network runs and its watchdog are gone, nothing runs from (or for) this file's
+ * binaries folder, and no process carries the network's state folder as its tag.
+ */
+async function expectNothingLeft(pids: number[], stateDir?: string): Promise<void> {
   expect(await eventually(() => pids.every((p) => !alive(p)), 15_000), `still alive: ${pids.filter(alive).join(', ')}`).toBe(true);
-  expect(processesUsing(fabric.root, chaincodeMarkers)).toEqual([]);
+  expect(processesUsing(fabric.root)).toEqual([]);
+  if (stateDir) expect(processesOfNetwork(stateDir)).toEqual([]);
 }
 
 describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)', () => {
@@ -84,16 +88,21 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
           normalizeRound({ label: 'hot transfer', workload: 'hot-transfer.cjs', txNumber: 30, rateControl: { type: 'fixed-rate', opts: { tps: 30 } } }, { ...origin, baseDir: resolve(import.meta.dirname, 'fixtures/workloads'), roundIndex: 2 }),
           env,
         );
-        console.log(`hot transfer round on Fabric: succ ${hot.succeeded} fail ${hot.failed}`, hot.failuresByReason, hot.conflicts?.byCode);
+        console.log(`hot transfer round on Fabric: succ ${hot.succeeded} fail ${hot.failed}`, hot.failuresByReason, JSON.stringify(hot.conflicts));
         expect(hot.failuresByReason.MVCC_READ_CONFLICT ?? 0).toBeGreaterThan(0);
         expect(hot.succeeded).toBeGreaterThan(0);
         // The other face of contention on real Fabric: the two organizations' peers, a block apart,
         // read different balances and the gateway refuses their differing endorsements.
         expect(Object.keys(hot.failuresByReason).filter((k) => k !== 'MVCC_READ_CONFLICT' && k !== 'endorse: endorsement mismatch')).toEqual([]);
         expect(hot.succeeded + hot.failed).toBe(30);
+        // Explained from the committed blocks' read/write sets, as on the embedded network.
+        expect(hot.conflicts?.source).toBe('block-rwsets');
+        expect(hot.conflicts?.byCode.MVCC_READ_CONFLICT).toBe(hot.failuresByReason.MVCC_READ_CONFLICT);
+        expect(hot.conflicts?.hotKeys[0]).toMatchObject({ key: 'simple/acc_0_0', readers: ['simple:transfer'], writers: ['simple:transfer'] });
+        expect(hot.conflicts?.hotKeys[0].count).toBe(hot.failuresByReason.MVCC_READ_CONFLICT);
         // A peer killed mid-round: the round ends at once, names it, and keeps what was measured.
         const victim = handle.pids.find((p) => p.name === 'peer0-org2')!;
-        const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 3000);
+        const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 5000);
         const killedAt = performance.now();
         const k = await runRound(
           normalizeRound({ label: 'peer killed', workload: 'open.js', txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 10 } } }, { ...origin, roundIndex: 3 }),
@@ -126,7 +135,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     } finally {
       await handle.stop();
     }
-    await expectNothingLeft(pids, ['simple_1.0:']);
+    await expectNothingLeft(pids, handle.stateDir);
   });
 
   test('a chaincode that cannot start fails the bring-up with its log tail, and every started process is stopped', async () => {
@@ -138,7 +147,9 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/chaincode-broken-peer0-org\d exited/);
     expect(err!.message).toContain('fails to load on purpose');
-    await expectNothingLeft([], ['broken-chaincode']);
+    const stateDir = /\/[^\s:]*ledgerbench-fabric-[A-Za-z0-9]+/.exec(err!.message)?.[0];
+    expect(stateDir, 'the error names the log file, in the state folder').toBeDefined();
+    await expectNothingLeft([], stateDir);
   });
 
   test('a low-level shim chaincode with an init-required definition and a private data collection runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
@@ -189,7 +200,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       owner.kill('SIGKILL');
     }
     await new Promise((r) => owner.once('exit', r));
-    await expectNothingLeft([...pids, watchdog], ['simple_1.0:', 'fixtures/shim-kv']);
+    await expectNothingLeft([...pids, watchdog], stateDir);
     // Its temp state folder (private keys) goes too.
     expect(existsSync(stateDir)).toBe(false);
   });
@@ -211,7 +222,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       expect(out).toMatch(/2 passed/);
       const report = JSON.parse(readFileSync(join(results, readdirSync(results)[0], 'results.json'), 'utf8')) as { rounds: Array<{ label: string; succeeded: number }> };
       expect(report.rounds.map((r) => [r.label, r.succeeded])).toEqual([['open', 100], ['query', 100]]);
-      expect(processesUsing(fabric.root, ['simple_1.0:'])).toEqual([]);
+      await expectNothingLeft([]);
     } finally {
       rmSync(results, { recursive: true, force: true });
     }
@@ -224,8 +235,10 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
       expect(up.connectionFile).toBe(join(stateDir, 'connection.json'));
       expect(statSync(up.connectionFile).mode & 0o777).toBe(0o600);
       expect(alive(up.pid)).toBe(true);
+      // The owner, its watchdog, the orderer, two peers and two chaincode services.
       const running = processesUsing(fabric.root);
-      expect(running.length).toBe(3);
+      expect(running).toContain(up.pid);
+      expect(running).toHaveLength(7);
       // A network someone else holds: reachable through the connection file alone.
       const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: { connector: 'fabric-gateway', file: up.connectionFile }, txTimeoutMs: 30_000 });
       try {
@@ -235,7 +248,7 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
         await connector.close();
       }
       expect(await networkDown(stateDir)).toBe(true);
-      await expectNothingLeft([up.pid, ...running], ['simple_1.0:']);
+      await expectNothingLeft([up.pid, ...running]);
       expect(existsSync(up.connectionFile)).toBe(false);
     } finally {
       await networkDown(stateDir);
@@ -272,7 +285,7 @@ describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
       }
       // An orderer killed mid-round: the round ends at once and names it.
       const victim = handle.pids.find((p) => p.name === 'orderer1')!;
-      const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 2000);
+      const killer = setTimeout(() => process.kill(victim.pid, 'SIGKILL'), 4000);
       const killedAt = performance.now();
       const r = await runRound(
         normalizeRound({ label: 'orderer killed', workload: 'open.js', txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 10 } } }, { source: file, field: '', baseDir: SEED_SIMPLE, roundIndex: 0 }),
@@ -286,5 +299,6 @@ describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
     }
     expect(await eventually(() => pids.every((p) => !alive(p)), 15_000)).toBe(true);
     expect(processesUsing(fabric3.root)).toEqual([]);
+    expect(processesOfNetwork(handle.stateDir)).toEqual([]);
   });
 });

@@ -33,17 +33,39 @@ export function unpackFabric(version: string): UnpackedFabric {
   return { root: join(dir, version), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** PIDs of live processes whose executable lies under `binDir` or whose command line mentions one of `markers`. */
-export function processesUsing(binDir: string, markers: string[] = []): number[] {
+/**
+ * PIDs of live processes that run from `binDir` (this test file's unpacked release) or were started
+ * with FABRIC_BIN pointing there (chaincode services, owners): this test file's, nobody else's.
+ */
+export function processesUsing(binDir: string): number[] {
+  const tag = `FABRIC_BIN=${binDir}\0`;
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const exe = readlinkSync(`/proc/${entry}/exe`);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
       if (state === 'Z') continue;
-      if (exe.startsWith(binDir) || markers.some((m) => cmdline.includes(m))) found.push(Number(entry));
+      if (exe.startsWith(binDir) || `${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(tag)) found.push(Number(entry));
+    } catch {
+      // Gone while we looked, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/**
+ * PIDs of live processes of the network whose state folder is `stateDir` (ledgerbench sets
+ * LEDGERBENCH_FABRIC_NETWORK in every process it starts), whoever else runs Fabric on this machine.
+ */
+export function processesOfNetwork(stateDir: string): number[] {
+  const tag = `LEDGERBENCH_FABRIC_NETWORK=${stateDir}\0`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'))) continue;
+      if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(tag)) found.push(Number(entry));
     } catch {
       // Gone while we looked, or not ours to read.
     }

@@ -16,6 +16,7 @@ import { installBuilder } from './builder.ts';
 import { createGenesisBlocks, joinOrderers, joinPeers } from './channel.ts';
 import type { FabricNetworkFileConfig } from './config.ts';
 import { type FabricConnectionFile, writeConnectionFile } from './connection.ts';
+import { type ConflictEndpoint, startConflictEndpoint } from './conflicts-endpoint.ts';
 import { generateCrypto } from './crypto.ts';
 import { endorseProbe } from './gateway-probe.ts';
 import { type ChaincodeService, deployChaincode } from './lifecycle.ts';
@@ -68,9 +69,11 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
   const stateDir = cfg.stateDir ? prepareStateDir(cfg.file, cfg.stateDir) : mkdtempSync(join(tmpdir(), 'ledgerbench-fabric-'));
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { mode: 0o700 });
-  const procs = new ProcessSupervisor(logDir);
+  const procs = new ProcessSupervisor(logDir, stateDir);
   if (!cfg.stateDir) procs.removeOnOwnerDeath(stateDir);
+  let conflicts: ConflictEndpoint | undefined;
   const stopAll = async () => {
+    await conflicts?.close();
     await procs.stop();
     // A temp folder goes with the network (it holds private keys); a stateDir of the user's stays,
     // with its logs, until the next start clears it.
@@ -111,13 +114,15 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
     const conn = JSON.parse(readFileSync(connectionFile, 'utf8')) as FabricConnectionFile;
     await waitGateways(cfg, topology, conn, [...nodeProcesses, ...services.map((s) => s.process)]);
     step('gateways endorse');
+    conflicts = await startConflictEndpoint(conn, topology);
     timings.total = round((performance.now() - started) / 1000);
     log(`fabric network "${cfg.name}" (Fabric ${bin.version}) ready in ${timings.total}s: ${topology.peers.map((p) => `${p.host} 127.0.0.1:${p.port}`).join(', ')}`);
 
     const longRunning = [...nodeProcesses, ...services.map((s) => s.process)];
     let stopped: Promise<void> | undefined;
     return {
-      ref: { connector: 'fabric-gateway', file: connectionFile },
+      // operationsUrl: where the engine asks which keys conflicted in a round (conflicts-endpoint.ts).
+      ref: { connector: 'fabric-gateway', file: connectionFile, operationsUrl: conflicts.url },
       pids: longRunning.map((p) => ({ pid: p.pid, name: p.name })),
       metricsUrls: nodes.map((n) => `http://127.0.0.1:${n.operationsPort}/metrics`),
       version: bin.version,

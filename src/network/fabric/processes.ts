@@ -31,6 +31,8 @@ export interface StartOptions {
 }
 
 const STOP_GRACE_MS = 5000;
+/** The environment variable naming the network a process belongs to (its state folder). */
+export const NETWORK_ENV = 'LEDGERBENCH_FABRIC_NETWORK';
 const TAIL_LINES = 30;
 
 // Reads lines until end-of-file (owner gone) or `done` (owner stopped everything itself: exit
@@ -56,12 +58,19 @@ exit 0
 /** Starts, tracks and stops the processes of one network; see the module comment. */
 export class ProcessSupervisor {
   readonly logDir: string;
+  readonly networkId: string;
   private readonly processes: Array<ManagedProcess & { child: ChildProcess }> = [];
   private readonly watchdog: ChildProcess;
   private stopping: Promise<void> | undefined;
 
-  constructor(logDir: string) {
+  /**
+   * @param logDir where each process's `<name>.log` goes.
+   * @param networkId set as LEDGERBENCH_FABRIC_NETWORK in every process's environment, so the
+   *   processes of one network can be told from another's (`ps e`, /proc/<pid>/environ).
+   */
+  constructor(logDir: string, networkId: string) {
     this.logDir = logDir;
+    this.networkId = networkId;
     // Its own session, so a Ctrl-C aimed at the owner's terminal group does not take it down first.
     this.watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     this.watchdog.on('error', () => {});
@@ -95,7 +104,7 @@ export class ProcessSupervisor {
     const fd = openSync(logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
+      child = spawn(command, args, { cwd: opts.cwd, env: { ...(opts.env ?? process.env), [NETWORK_ENV]: this.networkId }, detached: true, stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
     }
