@@ -8,6 +8,8 @@
  * same steps but hides where a transaction spent its time.
  */
 import { performance } from 'node:perf_hooks';
+// Before fabric-network: fabric-common reads its logging settings when it is first imported.
+import './sdk-logging.ts';
 import type { Channel, DiscoveryHandler, Endorsement, EndorsementResponse, Endorser, IdentityContext } from 'fabric-common';
 import { type Contract, DefaultQueryHandlerStrategies, Gateway, type Network, Wallets, type X509Identity } from 'fabric-network';
 import { ConfigError } from '../../config/errors.ts';
@@ -284,7 +286,8 @@ function endorsementVerdict(responses: EndorsementResponse[], errors: Error[]): 
 }
 
 function responseProblem(r: EndorsementResponse): LegacyProblem {
-  return { message: r.response?.message || 'no endorsement in the response', status: r.response?.status ?? 500 };
+  const from = r.connection?.name ? `${r.connection.name}: ` : '';
+  return { message: `${from}${r.response?.message || 'no endorsement in the response'}`, status: r.response?.status ?? 500 };
 }
 
 function toTransient(t: TxRequest['transient']): Record<string, Buffer> | undefined {

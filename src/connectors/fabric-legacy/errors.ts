@@ -71,9 +71,11 @@ export function classifyLegacyError(err: unknown, phase: GatewayPhase, txId?: st
 
 /** An Error (or anything thrown) as a problem, keeping a peer status or gRPC code when it carries one. */
 export function toProblem(err: unknown): LegacyProblem {
-  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { message?: unknown; status?: unknown; code?: unknown };
-  const message = typeof e.message === 'string' ? e.message : String(err);
-  const out: LegacyProblem = { message };
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { message?: unknown; status?: unknown; code?: unknown; connection?: { name?: unknown } };
+  const text = typeof e.message === 'string' ? e.message : String(err);
+  // fabric-common attaches the node an error came from; its name tells which peer or orderer failed.
+  const from = typeof e.connection?.name === 'string' ? e.connection.name : undefined;
+  const out: LegacyProblem = { message: from ? `${from}: ${text}` : text };
   if (typeof e.status === 'number') out.status = e.status;
   if (typeof e.code === 'number') out.code = e.code;
   return out;
