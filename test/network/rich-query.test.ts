@@ -153,6 +153,7 @@ describe('rich queries through the fabric-gateway client', () => {
     expect(keysSeen).toEqual(['asset-0', 'asset-1', 'asset-2', 'asset-3', 'asset-4']);
     expect(pages).toBe(3);
     await expect(n.contract('fixed-asset').submitTransaction('paginatedQueryThenWrite', selector(), 'k')).rejects.toThrow(/Paginated queries.*read-only/i);
+    await expect(n.contract('fixed-asset').submitTransaction('writeThenPaginatedRange', 'k', 'asset-', 'asset.')).rejects.toThrow(/Paginated queries are supported only in a read-only transaction/);
   });
 
   test('no phantom protection for rich queries (as in Fabric), but range queries keep theirs', async () => {

@@ -355,6 +355,7 @@ export class EmbeddedStub {
   }
 
   async #range(start: string, end: string, pageSize: number, bookmark: string): Promise<LedgerIterator<QueryKV> | Paged<QueryKV>> {
+    if (pageSize > 0 || bookmark) this.#readOnlyQuery('Paginated queries');
     const ns = this.#ns;
     const from = bookmark && bookmark > start ? bookmark : start;
     // Snapshot the range at once so a commit between two next() calls cannot reorder it.
