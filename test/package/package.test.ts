@@ -170,14 +170,24 @@ describe.each(scenarios)('$title', (scenario) => {
     expect(api).toMatch(/function function/);
     expect(run('npx ledgerbench --help')).toMatch(/ledgerbench run/);
   }, 60_000);
+
+  test('npx ledgerbench run loads a TypeScript workload from the installed package too', () => {
+    // A Caliper 0.4+ benchmark file naming the project's TypeScript workload: the bin runs from
+    // dist/ on plain Node, so this passes only when the manager process can load `.ts` as well.
+    const benchmark = ['test:', '  workers: { type: local, number: 1 }', '  rounds:', '    - label: cli-create', '      txNumber: 20', '      rateControl: { type: fixed-rate, opts: { tps: 20 } }', '      workload: { module: perf/workloads/create-asset.ts }', ''];
+    writeFileSync(join(project, 'benchmark.yaml'), benchmark.join('\n'));
+    run('npx ledgerbench run --config benchmark.yaml --network networks/embedded.yaml --results cli-results');
+    const [round] = latestResults(project, 'cli-results').rounds;
+    expect([round.label, round.succeeded, round.failed]).toEqual(['cli-create', 20, 0]);
+  }, 180_000);
 });
 
 interface ResultsFile {
   rounds: Array<{ label: string; succeeded: number; failed: number }>;
 }
 
-function latestResults(project: string): ResultsFile {
-  const dir = join(project, 'ledgerbench-results');
+function latestResults(project: string, folder = 'ledgerbench-results'): ResultsFile {
+  const dir = join(project, folder);
   const latest = readdirSync(dir).sort().at(-1);
   if (!latest) throw new Error(`no results under ${dir}`);
   return JSON.parse(readFileSync(join(dir, latest, 'results.json'), 'utf8')) as ResultsFile;
