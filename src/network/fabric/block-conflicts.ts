@@ -17,7 +17,7 @@ import type { ConflictLog } from '../embedded/conflict-log.ts';
 import type { FabricConnectionFile } from './connection.ts';
 
 /** One transaction of a block, as far as conflicts need it. */
-export interface BlockTx {
+interface BlockTx {
   /** Validation code from the block metadata (0 = VALID). */
   code: number;
   /** `<chaincode>:<function>`, or '' for non-endorser transactions (config blocks). */
@@ -27,7 +27,7 @@ export interface BlockTx {
 }
 
 /** Decodes a committed block into its transactions' codes, functions and read/write sets (keys `namespace/key`). */
-export function decodeBlock(block: common.Block): BlockTx[] {
+function decodeBlock(block: common.Block): BlockTx[] {
   const codes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
   return (block.getData()?.getDataList() ?? []).map((raw, i): BlockTx => {
     const code = codes[i] ?? 0;

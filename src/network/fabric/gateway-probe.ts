@@ -17,7 +17,7 @@ import { connect, signers, type GatewayError } from '@hyperledger/fabric-gateway
 import type { FabricConnectionFile } from './connection.ts';
 
 /** The function the probe calls. */
-export const PROBE_FUNCTION = 'ledgerbench:readiness-probe';
+const PROBE_FUNCTION = 'ledgerbench:readiness-probe';
 
 /**
  * Endorses the probe once through the gateway of `conn.peers[peerIndex]` as

@@ -46,8 +46,6 @@ export interface FabricNetworkHandle extends NetworkHandle {
   stateDir: string;
   /** Seconds each bring-up step took, in order, and `total`. */
   timings: Record<string, number>;
-  /** Every long-running process with its log file (orderers, peers, chaincode services). */
-  processes(): ManagedProcess[];
   /** PID of the watchdog that kills the network if its owner dies without stopping it. */
   watchdogPid: number;
 }
@@ -128,7 +126,6 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
       version: bin.version,
       stateDir,
       timings,
-      processes: () => procs.list(),
       watchdogPid: procs.watchdogPid,
       stop: () => {
         stopped ??= stopAll();

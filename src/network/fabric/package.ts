@@ -34,7 +34,7 @@ export function buildCcaasPackage(cc: FabricChaincodeConfig): ChaincodePackage {
 }
 
 /** SHA-256 over the chaincode folder's files (paths and contents), leaving out node_modules and .git. */
-export function hashFolder(root: string): string {
+function hashFolder(root: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
@@ -53,7 +53,7 @@ export function hashFolder(root: string): string {
 }
 
 /** A POSIX ustar archive of regular files (names under 100 bytes), owned by root, mtime 0. */
-export function tar(files: Array<{ name: string; data: Buffer }>): Buffer {
+function tar(files: Array<{ name: string; data: Buffer }>): Buffer {
   const parts: Buffer[] = [];
   for (const f of files) {
     if (Buffer.byteLength(f.name) >= 100) throw new Error(`tar: name too long: ${f.name}`);

@@ -32,7 +32,7 @@ export interface StartOptions {
 
 const STOP_GRACE_MS = 5000;
 /** The environment variable naming the network a process belongs to (its state folder). */
-export const NETWORK_ENV = 'LEDGERBENCH_FABRIC_NETWORK';
+const NETWORK_ENV = 'LEDGERBENCH_FABRIC_NETWORK';
 const TAIL_LINES = 30;
 
 // Reads lines until end-of-file (owner gone) or `done` (owner stopped everything itself: exit
