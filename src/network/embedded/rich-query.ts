@@ -112,12 +112,20 @@ function docOf(key: string, v: VersionedValue): Record<string, unknown> | null {
   return d;
 }
 
+/** Committed state to query: a namespace's rows in key order from a start key. */
+export interface QuerySource {
+  range(start: string, end: string): Iterable<[string, VersionedValue]>;
+}
+
+type Match = { key: string; v: VersionedValue; doc: Record<string, unknown>; sortKey: unknown[] };
+
 /**
- * Run a query over a namespace's committed rows (in key order). `pageSize` > 0 replaces the query's
- * limit, as Fabric's paginated query does; the returned bookmark resumes after the last row.
+ * Run a query over a namespace's committed state. `pageSize` > 0 replaces the query's limit, as
+ * Fabric's paginated query does; the returned bookmark resumes after the last row. An unsorted query
+ * walks keys from its bookmark and stops at its limit; a sorted one has to see every document.
  */
 export function runRichQuery(
-  rows: Iterable<[string, VersionedValue]>,
+  source: QuerySource,
   q: RichQuery,
   indexes: CouchIndex[],
   page: { pageSize: number; bookmark: string } = { pageSize: 0, bookmark: '' },
@@ -128,32 +136,50 @@ export function runRichQuery(
   } catch (err) {
     throw new Error(`rich query: invalid selector: ${(err as Error).message}`, { cause: err });
   }
-  const index = q.sort.length ? sortIndex(q, indexes) : undefined;
-  const matched: Array<{ key: string; v: VersionedValue; doc: Record<string, unknown>; sortKey: unknown[] }> = [];
-  for (const [key, v] of rows) {
-    const doc = docOf(key, v);
-    if (!doc || !test(doc)) continue;
-    // A json index holds only documents with every indexed field: a sorted query sees only those.
-    if (index && !index.fields.every((f) => pick(doc, f.field) !== undefined)) continue;
-    matched.push({ key, v, doc, sortKey: q.sort.map((s) => pick(doc, s.field)) });
-  }
-  const desc = q.sort[0]?.dir === 'desc' ? -1 : 1;
-  // Ties (and unsorted queries) go in key order, the order of CouchDB's _id index.
-  if (q.sort.length) matched.sort((a, b) => desc * (collate(a.sortKey, b.sortKey) || byKey(a.key, b.key)));
   const bookmark = page.bookmark || q.bookmark;
-  let start = 0;
-  if (bookmark) {
-    const after = decodeBookmark(bookmark);
-    start = matched.findIndex((m) => desc * (collate(m.sortKey, after.s) || byKey(m.key, after.k)) > 0);
-    if (start < 0) start = matched.length;
-  }
+  const after = bookmark ? decodeBookmark(bookmark) : undefined;
   const limit = Math.min(page.pageSize > 0 ? page.pageSize : (q.limit ?? TOTAL_QUERY_LIMIT), TOTAL_QUERY_LIMIT);
-  const chosen = matched.slice(start + q.skip, start + q.skip + limit);
+  const chosen = q.sort.length ? sortedPage(source, q, indexes, test, after, limit) : keyOrderPage(source, q, test, after?.k, limit);
   const last = chosen[chosen.length - 1];
   return {
     rows: chosen.map((m) => ({ key: m.key, value: q.fields ? project(m.doc, q.fields) : m.v.value, ver: m.v.ver })),
     bookmark: last ? encodeBookmark(last.key, last.sortKey) : bookmark,
   };
+}
+
+/** Unsorted: key order, the order of CouchDB's _id index. */
+function keyOrderPage(source: QuerySource, q: RichQuery, test: (d: unknown) => boolean, afterKey: string | undefined, limit: number): Match[] {
+  const out: Match[] = [];
+  let skipped = 0;
+  if (limit === 0) return out;
+  for (const [key, v] of source.range(afterKey ?? '', '')) {
+    if (afterKey !== undefined && key <= afterKey) continue;
+    const doc = docOf(key, v);
+    if (!doc || !test(doc)) continue;
+    if (skipped++ < q.skip) continue;
+    out.push({ key, v, doc, sortKey: [] });
+    if (out.length === limit) break;
+  }
+  return out;
+}
+
+function sortedPage(source: QuerySource, q: RichQuery, indexes: CouchIndex[], test: (d: unknown) => boolean, after: { k: string; s: unknown[] } | undefined, limit: number): Match[] {
+  const index = sortIndex(q, indexes);
+  const matched: Match[] = [];
+  for (const [key, v] of source.range('', '')) {
+    const doc = docOf(key, v);
+    if (!doc || !test(doc)) continue;
+    // A json index holds only documents with every indexed field: a sorted query sees only those.
+    if (!index.fields.every((f) => pick(doc, f.field) !== undefined)) continue;
+    matched.push({ key, v, doc, sortKey: q.sort.map((s) => pick(doc, s.field)) });
+  }
+  const desc = q.sort[0].dir === 'desc' ? -1 : 1;
+  // Ties go in key order.
+  const order = (a: { key: string; sortKey: unknown[] }, b: { k: string; s: unknown[] }) => desc * (collate(a.sortKey, b.s) || byKey(a.key, b.k));
+  matched.sort((a, b) => order(a, { k: b.key, s: b.sortKey }));
+  let start = after ? matched.findIndex((m) => order(m, after) > 0) : 0;
+  if (start < 0) start = matched.length;
+  return matched.slice(start + q.skip, start + q.skip + limit);
 }
 
 /**

@@ -445,7 +445,7 @@ export class EmbeddedStub {
     if (typeof query !== 'string') throw new Error('getQueryResult: query must be a JSON string');
     const q = parseRichQuery(query);
     const ns = this.#ns;
-    const res = runRichQuery(this.#ctx.ledger.ns(ns).range('', ''), q, this.#definition()?.indexes?.state ?? [], { pageSize, bookmark });
+    const res = runRichQuery(this.#ctx.ledger.ns(ns), q, this.#definition()?.indexes?.state ?? [], { pageSize, bookmark });
     return this.#rowsIterator(res.rows, paged ? res.bookmark : undefined, (r) => this.#ctx.sim.recordRead(ns, r.key, r.ver));
   }
 
@@ -576,7 +576,7 @@ export class EmbeddedStub {
         this.#readOnlyQuery('Queries on private data');
         const q = parseRichQuery(query);
         const state = this.#privateState(c);
-        const res = runRichQuery(state ? state.range('', '') : [], q, this.#definition()?.indexes?.collections.get(c.name) ?? []);
+        const res = runRichQuery(state ?? { range: () => [] }, q, this.#definition()?.indexes?.collections.get(c.name) ?? []);
         return this.#rowsIterator(res.rows, undefined);
       }),
     );
