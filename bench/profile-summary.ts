@@ -26,7 +26,10 @@ interface Profile {
 /** Stage of a frame by its script, or undefined when the frame says nothing (native, anonymous). */
 export function stageOf(url: string, fn: string): string | undefined {
   if (fn === '(garbage collector)') return 'GC';
-  if (fn === '(idle)' || fn === '(program)' || fn === '(root)') return 'idle/program';
+  if (fn === '(idle)') return 'idle';
+  // Native work no JavaScript frame asked for: HTTP/2 framing and TLS records in C++, libuv.
+  if (fn === '(program)') return 'native, unattributed (C++ HTTP/2, TLS, libuv)';
+  if (fn === '(root)') return 'idle';
   if (/signer\.ts$/.test(url) || /internal\/crypto\/sig/.test(url)) return 'signing';
   if (/node:(internal\/)?(tls|_tls)|internal\/tls/.test(url)) return 'TLS';
   if (/@grpc\/grpc-js/.test(url)) return 'gRPC (grpc-js)';
@@ -41,7 +44,7 @@ export function stageOf(url: string, fn: string): string | undefined {
   return undefined;
 }
 
-/** ms of CPU per stage; `lastS`: only samples of the profile's last `lastS` seconds. */
+/** ms of samples per stage (idle included; callers drop it); `lastS`: only samples of the profile's last `lastS` seconds. */
 export function summarize(profile: Profile, lastS = Number.POSITIVE_INFINITY): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const stage = new Map<number, string>();
@@ -49,9 +52,9 @@ export function summarize(profile: Profile, lastS = Number.POSITIVE_INFINITY): M
     const n = byId.get(id)!;
     const own = stageOf(n.callFrame.url, n.callFrame.functionName) ?? inherited;
     stage.set(id, own);
-    for (const c of n.children ?? []) visit(c, own === 'idle/program' ? 'node internals (timers, promises, ...)' : own);
+    for (const c of n.children ?? []) visit(c, own === 'idle' ? 'node internals (timers, promises, ...)' : own);
   };
-  visit(profile.nodes[0].id, 'idle/program');
+  visit(profile.nodes[0].id, 'idle');
   const out = new Map<string, number>();
   const totalUs = profile.timeDeltas.reduce((a, b) => a + b, 0);
   let at = 0;
@@ -69,7 +72,7 @@ if (process.argv[1]?.endsWith('profile-summary.ts')) {
   const per = values.per ? Number(values.per) : undefined;
   for (const file of positionals) {
     const stages = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, values.last ? Number(values.last) : undefined);
-    stages.delete('idle/program');
+    stages.delete('idle');
     const total = [...stages.values()].reduce((a, b) => a + b, 0);
     console.log(`${file}: ${total.toFixed(0)} ms busy${per ? `, ${((total / per) * 1000).toFixed(0)} µs per transaction` : ''}`);
     for (const [s, ms] of [...stages].sort((a, b) => b[1] - a[1])) {
