@@ -118,11 +118,15 @@ describe('runRound with real worker processes', () => {
 
   test("the network's process dying mid-round ends the round with the reason; what was measured is kept", async () => {
     const net = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    setTimeout(() => net.kill('SIGKILL'), 1500);
+    // Killed once the round is under way, however long the workers took to start.
+    const onProgress = (p: RoundProgress) => {
+      if (p.completed >= 60) net.kill('SIGKILL');
+    };
     const r = await runRound(round({ txDuration: 30, rateControl: { type: 'fixed-rate', opts: { tps: 100 } } }), {
       network: noop,
       runId: 'x',
       networkProcesses: [{ pid: net.pid!, name: 'embedded-network:test' }],
+      onProgress,
     });
     expect(r.aborted?.reason).toBe(`the network went away: embedded-network:test (pid ${net.pid}) exited`);
     expect(r.succeeded).toBeGreaterThan(50);

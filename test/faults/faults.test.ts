@@ -65,6 +65,9 @@ async function processesOf(cli: Child, needle: string, count: number): Promise<n
   throw new Error(`fewer than ${count} '${needle}' processes under the CLI`);
 }
 
+/** A progress line (every 5 s) saying that 50 or more transactions completed: the round is under way. */
+const SOME_DONE = /open {2}sent [\d,]+ {2}done (?:[5-9]\d|\d{3,})/;
+
 const KEY_MATERIAL = /BEGIN (EC |ENCRYPTED )?PRIVATE KEY|privateKey"?\s*:\s*"?[A-Za-z0-9+/=]{20}/;
 
 describe('faults end rounds cleanly and honestly', () => {
@@ -74,7 +77,7 @@ describe('faults end rounds cleanly and honestly', () => {
     const cli = ledgerbenchCli(['run', '--config', file, '--network', EMBEDDED, '--results', dir], { timeoutMs: 90_000 });
     const [network] = await processesOf(cli, NETWORK_MAIN, 1);
     const workers = await processesOf(cli, WORKER_MAIN, 2);
-    await new Promise((r) => setTimeout(r, 4000));
+    await cli.waitFor(SOME_DONE, 60_000);
     process.kill(network, 'SIGKILL');
     const killedAt = Date.now();
     const run = await cli.finished;
@@ -122,7 +125,7 @@ describe('faults end rounds cleanly and honestly', () => {
     const cli = ledgerbenchCli(['run', '--config', file, '--network', EMBEDDED, '--results', dir], { timeoutMs: 90_000, detached: true });
     const [network] = await processesOf(cli, NETWORK_MAIN, 1);
     const workers = await processesOf(cli, WORKER_MAIN, 2);
-    await new Promise((r) => setTimeout(r, 4000));
+    await cli.waitFor(SOME_DONE, 60_000);
     process.kill(-cli.pid, 'SIGINT');
     const run = await cli.finished;
     expect(run.code).toBe(1);
