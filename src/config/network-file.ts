@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type FabricNetworkFileConfig, parseFabricNetworkFile } from '../network/fabric/config.ts';
-import { type CollectionConfig, readCollectionsFile } from '../network/embedded/private-data-collections.ts';
+import { type CollectionConfig, implicitCollections, readCollectionsFile } from '../network/embedded/private-data-collections.ts';
 import { durationOrNaN } from '../stats/format.ts';
 import { ConfigError } from './errors.ts';
 import { parseYaml } from './yaml.ts';
@@ -36,7 +36,7 @@ export interface EmbeddedChaincode {
   /** The policy as written (for messages). */
   endorsementPolicy: string;
   policy: SignaturePolicy;
-  /** Private data collections (from the `collections:` file, Fabric's collections_config.json). */
+  /** Private data collections: the `collections:` file's (Fabric's collections_config.json) and the implicit per-organization ones. */
   collections: CollectionConfig[];
 }
 
@@ -230,7 +230,7 @@ function parseEmbedded(doc: Record<string, unknown>, file: string): EmbeddedNetw
         }
       }
       const collRel = optString(cc, 'collections', file, `${cat}.`);
-      const collections = collRel ? readCollectionsFile(file, `${cat}.collections`, resolve(dirname(file), collRel), organizations) : [];
+      const collections = [...(collRel ? readCollectionsFile(file, `${cat}.collections`, resolve(dirname(file), collRel), organizations) : []), ...implicitCollections(organizations)];
       return { name: ccName, path, endorsementPolicy: written, policy, collections };
     });
     return { name: cname, chaincodes };

@@ -132,6 +132,19 @@ describe('private data through the fabric-gateway client', () => {
     const both = await strict.newProposal('createPrivateAsset', { arguments: ['bothEndorse'], transientData: asset('e-1'), endorsingOrganizations: ['Org1MSP', 'Org2MSP'] }).endorse();
     expect((await (await both.submit()).getStatus()).code).toBe(CODES.VALID);
   });
+
+  test("implicit collections: anyone writes _implicit_org_Org1MSP with Org1's endorsement, only Org1's peers keep it", async () => {
+    const org2 = n.contract('fixed-asset', 2);
+    const coll = '_implicit_org_Org1MSP';
+    const endorsed = async (orgs: string[]) => {
+      const tx = await org2.newProposal('createPrivateAsset', { arguments: [coll], transientData: asset('bid-1'), endorsingOrganizations: orgs }).endorse();
+      return (await (await tx.submit()).getStatus()).code;
+    };
+    expect(await endorsed(['Org2MSP'])).toBe(CODES.ENDORSEMENT_POLICY_FAILURE);
+    expect(await endorsed(['Org1MSP'])).toBe(CODES.VALID);
+    expect(JSON.parse(text(await org2.evaluate('getPrivateAsset', { arguments: [coll, 'bid-1'], endorsingOrganizations: ['Org1MSP'] }))).uuid).toBe('bid-1');
+    await expect(org2.evaluate('getPrivateAsset', { arguments: [coll, 'bid-1'], endorsingOrganizations: ['Org2MSP'] })).rejects.toThrow(/private data matching public hash version is not available/);
+  });
 });
 
 describe('collections file errors name the file, the field and the fix', () => {

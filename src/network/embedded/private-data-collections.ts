@@ -101,6 +101,26 @@ export function readCollectionsFile(networkFile: string, field: string, path: st
   });
 }
 
+/**
+ * Fabric's implicit collections: `_implicit_org_<MSP id>` for every organization and chaincode, kept by
+ * that organization's peers, readable and writable by anyone, whose writes need that organization's
+ * endorsement (its default Endorsement policy, as Fabric's test network defines it).
+ */
+export function implicitCollections(orgs: Array<{ mspId: string; peers: number }>): CollectionConfig[] {
+  return orgs.map((o) => ({
+    name: `_implicit_org_${o.mspId}`,
+    policyText: `OR('${o.mspId}.member')`,
+    members: new Set([o.mspId]),
+    requiredPeerCount: 0,
+    maxPeerCount: 1,
+    blockToLive: 0,
+    memberOnlyRead: false,
+    memberOnlyWrite: false,
+    endorsementPolicy: { type: 'principal', mspId: o.mspId, role: 'peer' },
+    memberPeers: o.peers,
+  }));
+}
+
 function parsePolicy(file: string, field: string, text: string): SignaturePolicy {
   try {
     return parseSignaturePolicy(text);
