@@ -53,7 +53,13 @@ function matcher(name: string, check: (r: RoundResult, ...args: never[]) => { pa
     if (!isRound(received)) {
       throw new TypeError(`${name}: expected the RoundResult that benchRound() returns, got ${describeValue(received)}`);
     }
-    const { pass, expected, actual } = check(received, ...(args as never[]));
+    const checked = check(received, ...(args as never[]));
+    // Figures of a round cut short (a crash, the network gone, an interrupt) cover only part of it:
+    // no gate passes on them, whatever they say.
+    const cutShort = received.aborted !== undefined && !this.isNot;
+    const pass = checked.pass && !cutShort;
+    const expected = checked.expected;
+    const actual = cutShort ? `${checked.actual}, but the round was aborted (${received.aborted?.reason})` : checked.actual;
     received.expectations.push({ matcher: this.isNot ? `not.${name}` : name, expected, actual, pass: this.isNot ? !pass : pass });
     return {
       pass,

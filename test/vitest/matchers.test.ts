@@ -83,6 +83,21 @@ describe('toHaveNoFailures', () => {
     expectRow(message);
   });
 
+  test('every matcher fails on an aborted round, whatever its figures, and says why', () => {
+    const aborted = transferRound({ aborted: { reason: 'the network went away: embedded-network:x (pid 1) exited' } });
+    for (const check of [
+      () => expect(aborted).toHaveThroughputAbove(1),
+      () => expect(aborted).toHaveSuccessRateAbove(0.5),
+      () => expect(aborted).toHaveP95LatencyBelow('1h'),
+    ]) {
+      expect(failure(check)).toMatch(/but the round was aborted \(the network went away: embedded-network:x \(pid 1\) exited\)/);
+    }
+    expect(aborted.expectations.every((e) => !e.pass)).toBe(true);
+    // The same figures on a round that ran to its end pass.
+    const whole = transferRound({});
+    expect(whole).toHaveThroughputAbove(1);
+  });
+
   test('passes on a clean round, fails on an aborted one even without failed transactions', () => {
     const clean = transferRound({ failed: 0, failuresByReason: {}, conflicts: undefined });
     expect(clean).toHaveNoFailures();
