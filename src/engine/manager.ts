@@ -153,9 +153,12 @@ export async function runRound(spec: RoundSpec, env: RoundEnvironment): Promise<
     channel.onExit((code, signal) => {
       w.exited = true;
       if (!w.done) {
-        const how = signal ? `signal ${signal}` : code === null ? 'no exit code (connection to it lost)' : `code ${code}`;
         const where = channel.where === 'local' ? '' : ` (${channel.where})`;
-        const crash: RoundAbort = { reason: `worker ${index}${where} exited with ${how} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
+        // A remote worker's channel that ended without an exit code says why on its last stderr line
+        // (ZooKeeper lost and for how long, its agent gone, ...).
+        const lost = code === null && !signal ? lostReason(w.stderrTail) : undefined;
+        const how = signal ? `exited with signal ${signal}` : code !== null ? `exited with code ${code}` : `was lost (${lost ?? 'no exit code: the connection to it ended'})`;
+        const crash: RoundAbort = { reason: `worker ${index}${where} ${how} before finishing`, workerIndex: index, exitCode: code, signal, stderrTail: w.stderrTail.trim() };
         if (!started) resolveReady(crash);
         else abort(crash);
       }
@@ -245,6 +248,16 @@ function finish(result: RoundResult, env: RoundEnvironment, usage: WorkerUsage[]
   result.workerUsage = usage.sort((a, b) => a.workerIndex - b.workerIndex);
   if (env.origin) result.origin = env.origin;
   return result;
+}
+
+/** The reason a remote channel gave for ending (`[ledgerbench] worker N on <where>: <reason>`), if any. */
+function lostReason(stderrTail: string): string | undefined {
+  const lines = stderrTail.trim().split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /^\[ledgerbench\] worker \d+ on .*?\): (.+)$/.exec(lines[i]);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 /**

@@ -89,7 +89,7 @@ describe('workers on agents through a real ZooKeeper server', () => {
         },
       });
       expect(killed).toBe(true);
-      expect(r.aborted?.reason).toMatch(new RegExp(`worker [01] \\(agent \\S+ \\(${agentB.id}\\)\\) exited`));
+      expect(r.aborted?.reason).toMatch(new RegExp(`worker [01] \\(agent \\S+ \\(${agentB.id}\\)\\) was lost \\(agent \\S+ \\(${agentB.id}\\) was lost \\(its ZooKeeper session ended\\)`));
       expect(r.aborted?.stderrTail).toContain(`(${agentB.id}) was lost`);
       expect(r.succeeded).toBeGreaterThan(60);
       // Stopped by the loss (ZooKeeper notices within the 4 s session timeout), far before the 30 s.
