@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadNetworkFile } from '../../src/config/network-file.ts';
 import { createFabricGatewayConnector, parseGatewayOptions } from '../../src/connectors/fabric-gateway/index.ts';
@@ -180,7 +180,7 @@ describe('commitWait: events (the default)', () => {
     expect(served.streamsOpen).toBe(0);
   });
 
-  test('a stream that breaks while transactions wait: they are answered by CommitStatus, later ones too', async () => {
+  test('a stream that breaks while transactions wait: they are answered by CommitStatus, and the stream is reopened for later ones', async () => {
     const { file, served } = await peerFile(slow, 'real');
     const c = await open(file);
     const pending = opens(c, 3);
@@ -189,7 +189,10 @@ describe('commitWait: events (the default)', () => {
     const outs = await pending;
     expect(outs.map((o) => o.ok)).toEqual([true, true, true]);
     expect(served.commitStatus).toBe(3);
+    // The next transaction starts the reopen and, while it is under way, asks CommitStatus itself.
     expect((await opens(c, 1))[0].ok).toBe(true);
+    expect(served).toMatchObject({ commitStatus: 4, streamsOpened: 2, streamsOpen: 1 });
+    expect((await opens(c, 2)).every((o) => o.ok)).toBe(true);
     expect(served.commitStatus).toBe(4);
   });
 
@@ -210,9 +213,15 @@ describe('falling back to CommitStatus', () => {
     expect(served).toMatchObject({ commitStatus: 3, streamsOpened: 0 });
   });
 
-  test('an identity the peer does not let read blocks (FORBIDDEN)', async () => {
+  test('an identity the peer does not let read blocks (FORBIDDEN), said once on stderr', async () => {
     const { file, served } = await peerFile(eager, 'forbidden');
-    const c = await open(file);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    let warned: unknown[][] = [];
+    const c = await open(file).finally(() => {
+      warned = [...warn.mock.calls];
+      warn.mockRestore();
+    });
+    expect(warned).toEqual([[expect.stringMatching(/no block stream for channel mychannel \(the peer answered status 403 \(FORBIDDEN\)\); commits are asked for with CommitStatus/)]]);
     expect((await opens(c, 3)).every((o) => o.ok)).toBe(true);
     expect(served).toMatchObject({ commitStatus: 3, streamsOpened: 1 });
     await until(() => served.streamsOpen === 0);

@@ -58,23 +58,26 @@ export class StreamRefused extends Error {}
 export class CommitWatcher {
   readonly channel: string;
   readonly #call: ClientDuplexStream<Buffer, Buffer>;
+  readonly #onBroken: ((why: string) => void) | undefined;
   readonly #waiters = new Map<string, Waiter[]>();
   #sweep: NodeJS.Timeout | undefined;
   #broken: string | undefined;
   #closed = false;
 
-  private constructor(channel: string, call: ClientDuplexStream<Buffer, Buffer>) {
+  private constructor(channel: string, call: ClientDuplexStream<Buffer, Buffer>, onBroken: ((why: string) => void) | undefined) {
     this.channel = channel;
     this.#call = call;
+    this.#onBroken = onBroken;
   }
 
   /**
-   * Opens the stream and waits for the peer's first block (at most `openTimeoutMs`).
+   * Opens the stream and waits for the peer's first block (at most `openTimeoutMs`). `onBroken` is told
+   * when an open stream stops serving other than by close().
    *
    * @throws StreamRefused when the peer answers with a status (FORBIDDEN: the identity may not read
    *   blocks; NOT_FOUND: no such channel), an error (UNIMPLEMENTED: no Deliver service), or nothing.
    */
-  static open(client: Client, channel: string, id: WatcherIdentity, openTimeoutMs: number): Promise<CommitWatcher> {
+  static open(client: Client, channel: string, id: WatcherIdentity, openTimeoutMs: number, onBroken?: (why: string) => void): Promise<CommitWatcher> {
     const envelope = seekEnvelope(channel, id);
     const call = client.makeBidiStreamRequest<Buffer, Buffer>(DELIVER_FILTERED, (b) => b, (b) => b);
     return envelope.then(
@@ -105,7 +108,7 @@ export class CommitWatcher {
             }
             if (!watcher) {
               clearTimeout(timer);
-              watcher = new CommitWatcher(channel, call);
+              watcher = new CommitWatcher(channel, call, onBroken);
               resolve(watcher);
             }
             watcher.#onBlock(block);
@@ -176,6 +179,7 @@ export class CommitWatcher {
     for (const list of this.#waiters.values()) for (const w of list) w.resolve({ kind: 'lost', why });
     this.#waiters.clear();
     this.#idle();
+    if (!this.#closed) this.#onBroken?.(why);
   }
 
   #expire(): void {

@@ -203,6 +203,8 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
 
 /** Longest wait for a peer's first block when a block stream is opened. */
 const MAX_STREAM_OPEN_MS = 5000;
+/** A broken block stream is reopened at most this often (CommitStatus answers meanwhile). */
+const REOPEN_INTERVAL_MS = 1000;
 
 class FabricGatewayConnector implements Connector {
   readonly type = 'fabric-gateway';
@@ -218,6 +220,8 @@ class FabricGatewayConnector implements Connector {
   /** Channel -> its block stream, or null where the peer would not open one (CommitStatus then). */
   readonly #watchers = new Map<string, CommitWatcher | null>();
   readonly #opening = new Map<string, Promise<CommitWatcher | null>>();
+  /** Channel -> when its broken stream was last reopened (Date.now()). */
+  readonly #reopenedAt = new Map<string, number>();
   #closed = false;
 
   constructor(gateway: Gateway, client: Client, channel: string, timeoutMs: number, watching: WatcherIdentity | undefined) {
@@ -230,25 +234,51 @@ class FabricGatewayConnector implements Connector {
 
   /**
    * The block stream of `channel`, opened on first use; null in `status` mode, where the peer refused
-   * it, or once it broke (its transactions then ask CommitStatus).
+   * it, or while a broken one is being reopened (its transactions then ask CommitStatus).
    */
   async watcher(channel: string): Promise<CommitWatcher | null> {
     const known = this.#watchers.get(channel);
-    if (known !== undefined) return known && !known.broken ? known : null;
-    if (!this.#watching) return null;
-    let opening = this.#opening.get(channel);
-    if (!opening) {
-      opening = CommitWatcher.open(this.#client, channel, this.#watching, Math.min(this.#timeoutMs, MAX_STREAM_OPEN_MS)).then(
-        (w) => w,
-        () => null, // refused: this channel's commits are asked for with CommitStatus
-      );
-      this.#opening.set(channel, opening);
+    return known === undefined ? this.#open(channel) : this.#usable(channel, known);
+  }
+
+  /** The stream to use now. A broken one is reopened in the background, at most once a second. */
+  #usable(channel: string, known: CommitWatcher | null): CommitWatcher | null {
+    if (!known?.broken) return known;
+    if (!this.#opening.has(channel) && Date.now() - (this.#reopenedAt.get(channel) ?? 0) >= REOPEN_INTERVAL_MS) {
+      this.#reopenedAt.set(channel, Date.now());
+      void this.#open(channel);
     }
-    const w = await opening;
-    this.#opening.delete(channel);
-    if (this.#closed) w?.close();
-    else this.#watchers.set(channel, w);
-    return this.#closed ? null : w;
+    return null;
+  }
+
+  #open(channel: string): Promise<CommitWatcher | null> {
+    const watching = this.#watching;
+    if (!watching) return Promise.resolve(null);
+    let opening = this.#opening.get(channel);
+    if (opening) return opening;
+    const first = !this.#watchers.has(channel);
+    const onBroken = (why: string) =>
+      console.warn(`fabric-gateway connector: the block stream of channel ${channel} broke (${why}); commits are asked for with CommitStatus until it is reopened`);
+    opening = CommitWatcher.open(this.#client, channel, watching, Math.min(this.#timeoutMs, MAX_STREAM_OPEN_MS), onBroken).then(
+      (w) => w,
+      (err: Error) => {
+        if (first) console.warn(`fabric-gateway connector: no block stream for channel ${channel} (${err.message}); commits are asked for with CommitStatus, one call per transaction`);
+        return null;
+      },
+    );
+    opening = opening.then((w) => {
+      this.#opening.delete(channel);
+      if (this.#closed) {
+        w?.close();
+        return null;
+      }
+      // A first refusal is final (the peer said no); a failed reopen keeps the broken stream, to be
+      // tried again later.
+      if (w || first) this.#watchers.set(channel, w);
+      return w;
+    });
+    this.#opening.set(channel, opening);
+    return opening;
   }
 
   async submit(req: TxRequest): Promise<TxOutcome> {
@@ -257,7 +287,7 @@ class FabricGatewayConnector implements Connector {
     const call: CallOptions = { deadline };
     const channel = req.channel ?? this.#channel;
     const known = this.#watchers.get(channel);
-    const watcher = known === undefined ? await this.watcher(channel) : known && !known.broken ? known : null;
+    const watcher = known === undefined ? await this.watcher(channel) : this.#usable(channel, known);
     let txId = '';
     let t = performance.now();
     let proposal: Proposal;
