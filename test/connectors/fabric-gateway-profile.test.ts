@@ -385,7 +385,7 @@ describe('Caliper fabric-ccp profile', () => {
   });
 
   test('the seed config shape itself (paths that do not exist here) fails on the key path', async () => {
-    const seed = await readFile('/work/shared/seed-configs/fabric-ccp-2org2peer3orderer.yaml', 'utf8');
+    const seed = await readFile(new URL('../../fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml', import.meta.url).pathname, 'utf8');
     await expectConfigError(await writeFileIn(seed), 'clients.client0.org1.example.com.client.clientSignedCert.path');
   });
 });
@@ -542,7 +542,8 @@ organizations:
 describe('whole-file problems', () => {
   test('missing file, bad syntax, an embedded network file, an unrelated file', async () => {
     await expectConfigError(join(dir, 'nope.yaml'), '(file)');
-    await expectConfigError(await writeFileIn('peers: [unclosed'), '(file)');
+    // A YAML syntax error names its position.
+    await expectConfigError(await writeFileIn('peers: [unclosed'), 'line 1, column 17');
     await expectConfigError(await writeFileIn('{"kind": '), '(file)');
     await expectConfigError(await writeFileIn('type: embedded\nname: x\n'), 'type');
     await expectConfigError(await writeFileIn('test:\n  rounds: []\n'), '(file)');

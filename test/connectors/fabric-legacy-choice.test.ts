@@ -13,7 +13,7 @@ import { createFabricLegacyConnector } from '../../src/connectors/fabric-legacy/
 import { createCa } from '../../src/network/embedded/identities.ts';
 import { startNetwork } from '../../src/network/index.ts';
 
-const SEED = '/work/shared/seed-configs/fabric-ccp-2org2peer3orderer.yaml';
+const SEED = new URL('../../fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml', import.meta.url).pathname;
 let ws: string;
 
 beforeAll(async () => {

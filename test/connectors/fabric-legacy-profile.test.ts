@@ -11,7 +11,7 @@ import { ConfigError } from '../../src/config/errors.ts';
 import { checkLegacyOptions, loadLegacyNetwork, toCommonConnectionProfile } from '../../src/connectors/fabric-legacy/index.ts';
 import { createCa } from '../../src/network/embedded/identities.ts';
 
-const SEED = '/work/shared/seed-configs/fabric-ccp-2org2peer3orderer.yaml';
+const SEED = new URL('../../fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml', import.meta.url).pathname;
 let ws: string;
 
 /** Writes `pem` at `rel` in the workspace (mode 0600 for keys). */

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { createMonitors, MonitorSet, planMonitors } from '../../src/monitors/index.ts';
 import { Children, sleep } from './children.ts';
 
-const seeds = '/work/shared/seed-configs';
+const seeds = new URL('../../fixtures/seed-configs', import.meta.url).pathname;
 const monitorBlockOf = (name: string) => (load(readFileSync(join(seeds, name), 'utf8')) as { monitor?: unknown }).monitor;
 
 function plan(block: unknown, extra: Partial<Parameters<typeof planMonitors>[1]> = {}) {

@@ -17,7 +17,7 @@ function differences(a: unknown, b: unknown, at = '$'): string[] {
 
 describe('redact', () => {
   test('the seed fabric-ccp profile: client and admin private keys go, everything else stays', () => {
-    const ccp = load(readFileSync('/work/shared/seed-configs/fabric-ccp-2org2peer3orderer.yaml', 'utf8'));
+    const ccp = load(readFileSync(new URL('../../fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml', import.meta.url).pathname, 'utf8'));
     const before = structuredClone(ccp);
     const out = redact(ccp);
     expect(ccp).toEqual(before);
