@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -150,6 +150,29 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     const stateDir = /\/[^\s:]*ledgerbench-fabric-[A-Za-z0-9]+/.exec(err!.message)?.[0];
     expect(stateDir, 'the error names the log file, in the state folder').toBeDefined();
     await expectNothingLeft([], stateDir);
+  });
+
+  test('an orderer that cannot start (its port taken) fails the bring-up naming it, with its log, and nothing is left', async () => {
+    // The release as unpacked, but an orderer that fails the way Fabric's does when its port is taken.
+    const release = mkdtempSync(join(tmpdir(), 'lb-fabric-badorderer-'));
+    try {
+      cpSync(fabric.root, release, { recursive: true });
+      writeFileSync(join(release, 'bin/orderer'), '#!/bin/sh\necho "Error: failed to listen: listen tcp 127.0.0.1:7050: bind: address already in use" >&2\nexit 2\n', { mode: 0o755 });
+      const cfg = loadNetworkFile(NETWORK);
+      if (cfg.type !== 'fabric') throw new Error('expected a fabric network file');
+      const err = await startFabricNetwork(cfg, { env: { ...process.env, FABRIC_BIN: release } }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/orderer0 exited \(code 2, signal null\) while waiting for orderer0 to answer \/healthz/);
+      expect(err?.message).toContain('bind: address already in use');
+      const stateDir = /\/[^\s:]*ledgerbench-fabric-[A-Za-z0-9]+/.exec(err!.message)?.[0];
+      expect(stateDir).toBeDefined();
+      await expectNothingLeft([], stateDir);
+      expect(existsSync(stateDir!)).toBe(false);
+    } finally {
+      rmSync(release, { recursive: true, force: true });
+    }
   });
 
   test('a low-level shim chaincode with an init-required definition and a private data collection runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {

@@ -134,10 +134,11 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
     };
   } catch (err) {
     // A node that died is usually the cause of whatever step failed next: say so, with its log.
+    // (Read before stopAll, which removes a temp state folder with the logs.)
     const dead = procs.list().filter((p) => p.exit && !(err as Error).message.includes(`${p.name} exited`));
+    const notes = dead.map((p) => `${p.name} had exited (code ${p.exit?.code}, signal ${p.exit?.signal}); ${p.logFile} ends with:\n${readTail(p.logFile)}`);
     await stopAll();
     if (dead.length === 0) throw err;
-    const notes = dead.map((p) => `${p.name} had exited (code ${p.exit?.code}, signal ${p.exit?.signal}); ${p.logFile} ends with:\n${readTail(p.logFile)}`);
     throw new Error(`${(err as Error).message}\n${notes.join('\n')}`, { cause: err });
   }
 }
