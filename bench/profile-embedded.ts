@@ -8,8 +8,8 @@
  *
  * Every worker is a child process of this script running the same file with `--worker`; the network
  * is a child of the parent. Set PROFILE_NETWORK=1 / PROFILE_WORKER=1 to have those processes write
- * V8 CPU profiles (--cpu-prof) into PROFILE_DIR (default /tmp); WORKER_NODE_FLAGS adds node flags to
- * the workers (e.g. `--max-semi-space-size=64`).
+ * V8 CPU profiles (--cpu-prof) into PROFILE_DIR (default /tmp); WORKER_NODE_FLAGS and NETWORK_NODE_FLAGS
+ * add node flags to the workers and to the network (e.g. `--max-semi-space-size=64`).
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,12 +72,14 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
 }
 
 /**
- * The embedded network's process started directly (node refuses --cpu-prof in NODE_OPTIONS, so
- * startNetwork() cannot pass it on), writing a CPU profile when it exits.
+ * The embedded network's process started directly with node flags of our own (node refuses --cpu-prof
+ * in NODE_OPTIONS, so startNetwork() cannot pass it on); with `profile`, writing a CPU profile when it
+ * exits.
  */
-async function startProfiledNetwork(file: string, profDir: string): Promise<{ ref: NetworkRef; pids: Array<{ pid: number }>; stop(): Promise<void> }> {
+async function startNetworkWithFlags(file: string, profDir: string | undefined, flags: string[]): Promise<{ ref: NetworkRef; pids: Array<{ pid: number }>; stop(): Promise<void> }> {
   const out = mkdtempSync(join(tmpdir(), 'lb-profile-out-'));
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', 'tsx', resolve('src/network/embedded/main.ts'), file, out], {
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...prof, ...flags, '--import', 'tsx', resolve('src/network/embedded/main.ts'), file, out], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<{ connectionFile: string; operationsUrl: string }>((r, reject) =>
@@ -111,7 +113,11 @@ async function main(): Promise<void> {
   const file = join(mkdtempSync(join(tmpdir(), 'lb-profile-net-')), 'network.yaml');
   writeFileSync(file, JSON.stringify(base));
   const profDir = process.env.PROFILE_DIR ?? '/tmp';
-  const network = process.env.PROFILE_NETWORK ? await startProfiledNetwork(file, profDir) : await startNetwork(file);
+  const networkFlags = process.env.NETWORK_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const network =
+    process.env.PROFILE_NETWORK || networkFlags.length
+      ? await startNetworkWithFlags(file, process.env.PROFILE_NETWORK ? profDir : undefined, networkFlags)
+      : await startNetwork(file);
   const netPid = network.pids[0].pid;
   try {
     const execArgv = [
