@@ -13,7 +13,7 @@ import type { ConflictLog } from './conflict-log.ts';
 import { type IdentityChecker, type KnownIdentity, verifySignature } from './identities.ts';
 import { type ChannelLedger, packVersion, type StoredEvent } from './ledger.ts';
 import type { NetworkMetrics } from './metrics.ts';
-import { endorsementProblem } from './key-policy.ts';
+import { type EndorsementView, endorsementProblem } from './key-policy.ts';
 import type { Signer } from './policy.ts';
 import { commitPrivateWrites, purgeExpired } from './private-data.ts';
 import type { RangeRecord, Simulation } from './stub.ts';
@@ -74,6 +74,7 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
   const codes: number[] = [];
   const events: StoredEvent[] = [];
   const privateCommits: Array<[PreparedTx, number]> = [];
+  const endorsementView: EndorsementView = { chaincodes: vc.chaincodes, state: (ns) => ledger.ns(ns), inBlock: (ns, key) => updates.get(ns)?.get(key) };
 
   txs.forEach((tx, txNum) => {
     let code: number = CODES.VALID;
@@ -81,7 +82,7 @@ export function commitBlock(vc: ValidatorContext, blockNumber: number, txs: Prep
     let writer: string | undefined;
     if (seen.has(tx.txId) || ledger.status(tx.txId)) {
       code = CODES.DUPLICATE_TXID;
-    } else if (endorsementProblem({ chaincodes: vc.chaincodes, state: (ns) => ledger.ns(ns), inBlock: (ns, key) => updates.get(ns)?.get(key) }, tx, signersOf(vc, tx))) {
+    } else if (endorsementProblem(endorsementView, tx, signersOf(vc, tx))) {
       code = CODES.ENDORSEMENT_POLICY_FAILURE;
     } else {
       const mvcc = checkReads(vc.ledger, updates, tx.sim);
