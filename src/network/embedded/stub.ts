@@ -467,7 +467,7 @@ export class EmbeddedStub {
 
   #writable(fn: string): boolean {
     const q = this.#ctx.sim.readOnlyQuery;
-    if (q) throw new Error(`${fn}: txid [${this.#ctx.txId}]: the transaction ran ${q.toLowerCase()}, which Fabric allows only in read-only transactions`);
+    if (q) throw new Error(`${fn}: txid [${this.#ctx.txId}]: Transaction has already performed ${q.toLowerCase()} (allowed only in read-only transactions). Writes are not allowed`);
     return !this.#ctx.readOnly;
   }
 
