@@ -165,9 +165,9 @@ describe.each(scenarios)('$title', (scenario) => {
     expect(errors[0]).toMatch(/^perf\/typo\.ts.*toHaveThroughputAbov/);
   }, 180_000);
 
-  test("require('ledgerbench') from CommonJS gives the workload API, and the bin runs", () => {
-    const api = run(`node -e "const l = require('ledgerbench'); console.log(typeof l.WorkloadModuleBase, typeof l.defineWorkload)"`);
-    expect(api).toMatch(/function function/);
+  test("require('ledgerbench') gives CommonJS the workload API, require('ledgerbench/vitest') the plugin, and the bin runs", () => {
+    const api = run(`node -e "const l = require('ledgerbench'); const v = require('ledgerbench/vitest'); console.log(typeof l.WorkloadModuleBase, typeof l.defineWorkload, typeof v.ledgerbench)"`);
+    expect(api).toMatch(/function function function/);
     expect(run('npx ledgerbench --help')).toMatch(/ledgerbench run/);
   }, 60_000);
 
