@@ -175,6 +175,35 @@ describe('a native Fabric 2.5.12 network (2 orgs x 1 peer, 1 raft orderer, TLS)'
     }
   });
 
+  test('a port taken before its node binds it: the bring-up starts once more on fresh ports and succeeds', async () => {
+    // The release as unpacked, but an orderer that finds its port taken the first time it starts.
+    const release = mkdtempSync(join(tmpdir(), 'lb-fabric-portrace-'));
+    try {
+      cpSync(fabric.root, release, { recursive: true });
+      const real = join(release, 'bin/orderer.real');
+      cpSync(join(release, 'bin/orderer'), real);
+      const mark = join(release, 'first-start-done');
+      writeFileSync(
+        join(release, 'bin/orderer'),
+        `#!/bin/sh\nif [ ! -f ${mark} ]; then touch ${mark}; echo "Error: failed to listen: listen tcp 127.0.0.1:7050: bind: address already in use" >&2; exit 2; fi\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const cfg = loadNetworkFile(resolve(import.meta.dirname, 'fixtures/raft3.yaml'));
+      if (cfg.type !== 'fabric') throw new Error('expected a fabric network file');
+      const log: string[] = [];
+      const handle = await startFabricNetwork({ ...cfg, orderer: { ...cfg.orderer, nodes: 1 }, channels: cfg.channels.map((c) => ({ ...c, chaincodes: [] })) }, { env: { ...process.env, FABRIC_BIN: release }, log: (l) => log.push(l) });
+      try {
+        expect(log.join('\n')).toContain('a port was taken before its node could bind it; starting again on fresh ports');
+        expect(handle.pids.map((p) => p.name)).toEqual(['orderer0', 'peer0-org1', 'peer0-org2']);
+      } finally {
+        await handle.stop();
+      }
+      await expectNothingLeft(handle.pids.map((p) => p.pid), handle.stateDir);
+    } finally {
+      rmSync(release, { recursive: true, force: true });
+    }
+  });
+
   test('a low-level shim chaincode with an init-required definition and a private data collection runs beside a contract; when the owner is killed (SIGKILL, no stop), the watchdog takes every process down', async () => {
     const file = resolve(import.meta.dirname, 'fixtures/two-chaincodes.yaml');
     const owner = spawn(process.execPath, ['--import', TSX, resolve(import.meta.dirname, 'fixtures/owner.ts'), file], {

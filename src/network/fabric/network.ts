@@ -50,8 +50,23 @@ export interface FabricNetworkHandle extends NetworkHandle {
   watchdogPid: number;
 }
 
-/** Brings up the network `cfg` describes; see the module comment. */
+/**
+ * Brings up the network `cfg` describes; see the module comment. Ports are free when picked, but
+ * another process may take one before the node binds it: a bring-up that fails with "address already
+ * in use" is started once more on fresh ports.
+ */
 export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: StartFabricOptions = {}): Promise<FabricNetworkHandle> {
+  const bin = await findFabricBinaries(cfg.file, cfg.binaries, opts.env);
+  try {
+    return await bringUp(cfg, bin, opts);
+  } catch (err) {
+    if (!/address already in use/.test((err as Error).message)) throw err;
+    opts.log?.(`fabric network "${cfg.name}": a port was taken before its node could bind it; starting again on fresh ports`);
+    return bringUp(cfg, bin, opts);
+  }
+}
+
+async function bringUp(cfg: FabricNetworkFileConfig, bin: FabricBinaries, opts: StartFabricOptions): Promise<FabricNetworkHandle> {
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const timings: Record<string, number> = {};
@@ -63,7 +78,6 @@ export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: Sta
     log(`fabric network "${cfg.name}": ${name} ${timings[name]}s`);
   };
 
-  const bin = await findFabricBinaries(cfg.file, cfg.binaries, opts.env);
   const stateDir = cfg.stateDir ? prepareStateDir(cfg.file, cfg.stateDir) : mkdtempSync(join(tmpdir(), 'ledgerbench-fabric-'));
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { mode: 0o700 });
