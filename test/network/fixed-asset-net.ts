@@ -6,7 +6,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Commit, Contract } from '@hyperledger/fabric-gateway';
 import { type EmbeddedNetworkConfig, loadNetworkFile } from '../../src/config/network-file.ts';
-import { deployChaincode } from '../../src/network/embedded/endorser.ts';
 import { type RunningNetwork, startEmbeddedNetwork } from '../../src/network/embedded/network.ts';
 import { type Connected, chaincodePath, connectGateway, tempDir, writeNetworkFile } from './helpers.ts';
 
@@ -52,12 +51,6 @@ ${chaincodeEntries.map((e) => `      - ${e}`).join('\n')}
 `);
   const cfg = loadNetworkFile(file) as EmbeddedNetworkConfig;
   const net = await startEmbeddedNetwork(cfg);
-  // Stopgap until network.ts builds its chaincodes with deployChaincode (asked of its owner): give the
-  // running chaincodes their definitions (collections, index files) the same way.
-  for (const ch of cfg.channels) {
-    const running = net.core.channels.get(ch.name)!.chaincodes;
-    for (const cc of ch.chaincodes) running.set(cc.name, deployChaincode(cc, running.get(cc.name)!.impl));
-  }
   const org1 = connectGateway(net.connection, { peer: 0, identity: 0 });
   const org2 = connectGateway(net.connection, { peer: 1, identity: 1 });
   return {

@@ -10,7 +10,7 @@ import type { EmbeddedNetworkConfig } from '../../config/network-file.ts';
 import { ChaincodeLoadError, loadChaincode, type ShimChaincode } from './chaincode.ts';
 import type { ChaincodeLogs } from './chaincode-log.ts';
 import { ConflictLog } from './conflict-log.ts';
-import type { ChannelView, DeployedChaincode, Peer } from './endorser.ts';
+import { type ChannelView, type DeployedChaincode, deployChaincode, type Peer } from './endorser.ts';
 import { deliverService, deliverServiceDefinition, FilteredBlockFeed } from './deliver.ts';
 import { gatewayService, gatewayServiceDefinition } from './gateway.ts';
 import { type CaMaterial, createCa, IdentityChecker, issueCert, loadCa, serializeIdentity } from './identities.ts';
@@ -312,7 +312,7 @@ export async function startEmbeddedNetwork(cfg: EmbeddedNetworkConfig, opts: Emb
         }
         loaded.set(cc.path, impl);
       }
-      chaincodes.set(cc.name, { name: cc.name, policy: cc.policy, policyText: cc.endorsementPolicy, impl });
+      chaincodes.set(cc.name, deployChaincode(cc, impl));
     }
     const validator: ValidatorContext = {
       channel: ch.name,
