@@ -87,31 +87,40 @@ export class PbWriter {
 export type PbFields = Map<number, Array<number | Uint8Array>>;
 
 /**
+ * Read position of {@link readFields} in the buffer it is reading. Module state rather than a closure
+ * over a local: under tsx (esbuild's keepNames) every closure created costs a defineProperty call, and
+ * readFields runs several times per transaction. readFields is synchronous and calls nothing that
+ * reads fields in turn, so one cursor suffices.
+ */
+let pos = 0;
+
+function varint(buf: Uint8Array): number {
+  let result = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated protobuf varint');
+    const b = buf[pos++];
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return result;
+    mul *= 0x80;
+  }
+}
+
+/**
  * Decode one message level into its fields (nested messages stay bytes, to be decoded on demand).
  * Throws on truncated input. Fixed-width fields are skipped: none of the messages read here use them.
  */
 export function readFields(buf: Uint8Array): PbFields {
   const out: PbFields = new Map();
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= buf.length) throw new Error('truncated protobuf varint');
-      const b = buf[pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 0x80;
-    }
-  };
+  pos = 0;
   while (pos < buf.length) {
-    const key = varint();
+    const key = varint(buf);
     const field = Math.floor(key / 8);
     const wire = key % 8;
     let value: number | Uint8Array;
-    if (wire === 0) value = varint();
+    if (wire === 0) value = varint(buf);
     else if (wire === 2) {
-      const len = varint();
+      const len = varint(buf);
       if (pos + len > buf.length) throw new Error('truncated protobuf field');
       value = buf.subarray(pos, pos + len);
       pos += len;
