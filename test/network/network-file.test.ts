@@ -186,7 +186,8 @@ peers:
   test("a connection profile starts nothing but runs caliper.command.start and, on stop, end, in Caliper's workspace", async () => {
     const { ws, file } = await caliperWorkspace({ start: 'touch started', end: 'touch ended' });
     const handle = await inWorkspace(ws, () => startNetwork(file));
-    expect(handle.ref).toEqual({ connector: 'fabric-gateway', file, workspace: ws });
+    // A Caliper fabric-ccp file goes to the connector Caliper used for it (fabric-network).
+    expect(handle.ref).toEqual({ connector: 'fabric-legacy', file, workspace: ws });
     expect(handle.pids).toEqual([]);
     // Caliper runs its commands as `cd <workspace>; <command>`.
     expect(existsSync(join(ws, 'started'))).toBe(true);
