@@ -138,6 +138,19 @@ describe('verdicts', () => {
     expect(c.verdict).not.toBe('regression');
   });
 
+  test('seeded power: 5 repeats a side find a 10% loss behind a -5% margin at 2% noise, never alarm on noise', () => {
+    // The README's table of what noise the gate tolerates comes from this simulation.
+    const random = seeded(7);
+    const rate = (sd: number, ratio: number) => {
+      let hits = 0;
+      for (let i = 0; i < 1000; i++) if (compareMetric(throughput, repeats(random, 5, 100, sd), repeats(random, 5, 100 * ratio, sd)).verdict === 'regression') hits++;
+      return hits / 1000;
+    };
+    expect(rate(0.02, 0.9)).toBeGreaterThanOrEqual(0.95);
+    expect(rate(0.05, 0.9)).toBeLessThan(0.95);
+    for (const sd of [0.02, 0.05, 0.15]) expect(rate(sd, 1)).toBeLessThanOrEqual(0.05);
+  });
+
   test('too few repeats is its own verdict', () => {
     expect(compareMetric(throughput, [1, 2], [1, 2]).verdict).toBe('too few repeats');
   });
