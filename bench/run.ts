@@ -1,10 +1,11 @@
 /**
  * `npm run bench [section...]`: runs the benchmarks, prints a table and writes bench/results.json.
  * Figures are measured on the machine at hand; targets from the issues are printed beside them.
- * Sections: harness, stats, signer, monitors, embedded, commit-wait, overload, gate (default: all).
+ * Sections: harness, stats, signer, monitors, embedded, commit-wait, connectors, overload, gate (default: all).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchConnectors, benchConnectorSigning } from './connectors.bench.ts';
 import { benchCommitWait, benchEmbedded } from './embedded.bench.ts';
 import { benchGate } from './gate.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
@@ -58,6 +59,12 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   'commit-wait': {
     run: () => benchCommitWait(),
     targets: [{ figure: 'events_transfer_tps', op: '>=', bound: 1000 }],
+  },
+  // Issue #8: fabric-legacy beside fabric-gateway: signing cost, and one round on one real Fabric 2.5
+  // network through each (about 2 minutes; needs the Fabric 2.5.12 archive or FABRIC_BIN).
+  connectors: {
+    run: async () => ({ ...(await benchConnectorSigning()), ...(await benchConnectors()) }),
+    targets: [],
   },
   overload: {
     run: () => benchOverload(),

@@ -16,6 +16,7 @@ import { caliperWorkspace } from '../connectors/fabric-gateway/profile.ts';
 import { checkFabricProfile } from '../connectors/fabric-legacy/choose-connector.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import { startFabricNetwork } from './fabric/network.ts';
+import { startFabric14Network } from './fabric/v1/network.ts';
 import { fabricNetworkUp } from './fabric/up.ts';
 import type { NetworkHandle } from './types.ts';
 
@@ -39,7 +40,7 @@ export interface StartNetworkOptions {
 export async function startNetwork(file: string, opts: StartNetworkOptions = {}): Promise<NetworkHandle> {
   const cfg = loadNetworkFile(file);
   if (cfg.type === 'profile') return startProfile(cfg);
-  if (cfg.type === 'fabric') return startFabricNetwork(cfg, { log: opts.log });
+  if (cfg.type === 'fabric') return cfg.version === '1.4' ? startFabric14Network(cfg, { log: opts.log }) : startFabricNetwork(cfg, { log: opts.log });
   const dir = mkdtempSync(join(tmpdir(), 'ledgerbench-network-'));
   const child = spawnNetwork(cfg.file, dir, 'owned', ['ignore', 'pipe', 'pipe', 'ipc']);
   const tail: string[] = [];
@@ -86,6 +87,7 @@ export async function networkUp(file: string, stateFolder: string): Promise<{ co
     }
   }
   if (cfg.type === 'fabric') {
+    if (cfg.version === '1.4') throw new ConfigError(cfg.file, 'version', '`network up` does not bring up Fabric 1.4 networks yet', 'run the benchmark with this file as its network (the run brings it up and down), or use a Fabric 2.x network');
     const up = await fabricNetworkUp(cfg, stateDir);
     writeFileSync(statePath, JSON.stringify({ pid: up.pid, connectionFile: up.connectionFile, networkFile: cfg.file }), { mode: 0o600 });
     return up;

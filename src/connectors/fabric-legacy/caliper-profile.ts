@@ -25,6 +25,8 @@ export interface CaliperProfileOptions {
   ledgerbench?: Record<string, unknown>;
   /** Leaves out the orderers (a profile for discovery only). */
   withoutOrderers?: boolean;
+  /** The network's nodes serve TLS (default true; ledgerbench's Fabric 1.4 network runs without). */
+  tls?: boolean;
 }
 
 /** The orderer organization's domain in a ledgerbench `type: fabric` network (topology.ts). */
@@ -40,6 +42,8 @@ export function writeCaliperProfile(connectionFile: string, outFile: string, opt
   const crypto = join(stateDir, 'crypto');
   const orgName = (mspId: string) => mspId.replace(/MSP$/, '') || mspId;
   const domainOf = (hostOrUser: string) => hostOrUser.slice(hostOrUser.search(/[.@]/) + 1);
+  const tls = opts.tls ?? true;
+  const scheme = tls ? 'grpcs' : 'grpc';
 
   const orderers: Record<string, unknown> = {};
   if (!opts.withoutOrderers) {
@@ -47,8 +51,8 @@ export function writeCaliperProfile(connectionFile: string, outFile: string, opt
       const doc = load(readFileSync(join(stateDir, 'nodes', node, 'orderer.yaml'), 'utf8')) as { General: { ListenAddress: string; ListenPort: number } };
       const host = `${node}.${ORDERER_DOMAIN}`;
       orderers[host] = {
-        url: `grpcs://${doc.General.ListenAddress}:${doc.General.ListenPort}`,
-        tlsCACerts: { path: join(crypto, 'ordererOrganizations', ORDERER_DOMAIN, 'tlsca', `tlsca.${ORDERER_DOMAIN}-cert.pem`) },
+        url: `${scheme}://${doc.General.ListenAddress}:${doc.General.ListenPort}`,
+        ...(tls ? { tlsCACerts: { path: join(crypto, 'ordererOrganizations', ORDERER_DOMAIN, 'tlsca', `tlsca.${ORDERER_DOMAIN}-cert.pem`) } } : {}),
         grpcOptions: { 'ssl-target-name-override': host },
       };
     }
@@ -77,8 +81,8 @@ export function writeCaliperProfile(connectionFile: string, outFile: string, opt
     (organizations[orgName(p.mspId)] ??= { mspid: p.mspId, peers: [] }).peers.push(p.name);
     const domain = domainOf(p.name);
     peers[p.name] = {
-      url: `grpcs://${p.endpoint}`,
-      tlsCACerts: { path: join(crypto, 'peerOrganizations', domain, 'tlsca', `tlsca.${domain}-cert.pem`) },
+      url: `${scheme}://${p.endpoint}`,
+      ...(tls ? { tlsCACerts: { path: join(crypto, 'peerOrganizations', domain, 'tlsca', `tlsca.${domain}-cert.pem`) } } : {}),
       grpcOptions: { 'ssl-target-name-override': p.hostnameOverride ?? p.name },
     };
   }

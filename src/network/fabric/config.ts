@@ -46,6 +46,8 @@ export interface FabricNetworkFileConfig {
   name: string;
   /** The `binaries` field resolved against the file's folder, when given. */
   binaries?: string;
+  /** `version: 1.4`: brought up the Fabric 1.4 way (src/network/fabric/v1/); absent: Fabric 2.x/3.x. */
+  version?: '1.4';
   /**
    * `stateDir` resolved against the file's folder: where crypto material, node folders, ledgers and
    * logs go, kept after stop for a look at the logs. Absent: a fresh temp folder, removed at stop.
@@ -62,7 +64,7 @@ export interface FabricNetworkFileConfig {
   channels: Array<{ name: string; chaincodes: FabricChaincodeConfig[] }>;
 }
 
-const TOP_KEYS = ['type', 'name', 'binaries', 'stateDir', 'organizations', 'orderer', 'channels'];
+const TOP_KEYS = ['type', 'name', 'version', 'binaries', 'stateDir', 'organizations', 'orderer', 'channels'];
 const ORG_KEYS = ['mspId', 'domain', 'peers', 'users'];
 const ORDERER_KEYS = ['type', 'nodes', 'batchSize', 'batchTimeout'];
 const CHAINCODE_KEYS = ['name', 'path', 'version', 'sequence', 'endorsementPolicy', 'init', 'collections'];
@@ -77,6 +79,10 @@ export function parseFabricNetworkFile(doc: Obj, file: string): FabricNetworkFil
   const binaries = binariesRel === undefined ? undefined : resolve(dirname(file), binariesRel);
   const stateRel = optString(doc, 'stateDir', file, '');
   const stateDir = stateRel === undefined ? undefined : resolve(dirname(file), stateRel);
+  if (doc.version !== undefined && String(doc.version) !== '1.4') {
+    throw new ConfigError(file, 'version', `${JSON.stringify(doc.version)} is not a network version ledgerbench brings up`, 'write `version: "1.4"` for a Fabric 1.4 network, or leave it out for Fabric 2.x/3.x');
+  }
+  const version = doc.version === undefined ? undefined : ('1.4' as const);
 
   const orgsRaw = doc.organizations;
   if (!Array.isArray(orgsRaw) || orgsRaw.length === 0) {
@@ -137,7 +143,7 @@ export function parseFabricNetworkFile(doc: Obj, file: string): FabricNetworkFil
     return { name: cname, chaincodes };
   });
 
-  return { type: 'fabric', file, name, binaries, stateDir, organizations, orderer, channels };
+  return { type: 'fabric', file, name, ...(version ? { version } : {}), binaries, stateDir, organizations, orderer, channels };
 }
 
 function parseChaincode(cc: unknown, file: string, at: string, mspIds: string[]): FabricChaincodeConfig {
