@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // CommonJS files: Caliper workload modules and Node chaincode, as their users write them.
-    files: ['**/*.cjs', 'fixtures/chaincode/**/*.js', 'fixtures/workloads/**/*.js'],
+    files: ['**/*.cjs', 'fixtures/chaincode/**/*.js', 'fixtures/workloads/**/*.js', 'fixtures/user-project/chaincode/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

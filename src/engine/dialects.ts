@@ -30,6 +30,10 @@ export async function loadWorkloadModule(path: string, source: string, field: st
   let mod: ModuleNamespace;
   try {
     mod = (await import(pathToFileURL(path).href)) as ModuleNamespace;
+    // tsx compiles TypeScript in a CommonJS package ("type": "commonjs", as `npm init` makes it) to
+    // CommonJS: import() then hands back the compiled module's exports one level down, as `default`.
+    const cjs = mod.default as ModuleNamespace | undefined;
+    if (cjs && typeof cjs === 'object' && cjs.__esModule === true) mod = cjs;
   } catch (err) {
     throw new ConfigError(source, field, `workload module ${path} failed to load: ${(err as Error).message}`, 'fix the error in the module (run it with `npx tsx <module>` to see it alone)');
   }
