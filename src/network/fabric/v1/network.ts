@@ -23,12 +23,12 @@ import type { FabricChaincodeConfig, FabricNetworkFileConfig } from '../config.t
 import { writeConnectionFile } from '../connection.ts';
 import { generateCrypto } from '../crypto.ts';
 import { type ManagedProcess, ProcessSupervisor, readTail } from '../processes.ts';
-import { healthy, waitUntil } from '../readiness.ts';
+import { listening, waitUntil } from '../readiness.ts';
 import { type PeerNode, planTopology, type Topology } from '../topology.ts';
 import { CHANNEL_PROFILE, configtx14, GENESIS_PROFILE, orgName } from './configtx.ts';
 import { writeOrderer14Config, writePeer14Config } from './node-config.ts';
 
-const NODE_START_TIMEOUT_MS = 60_000;
+const NODE_START_TIMEOUT_MS = 30_000;
 const CHAINCODE_READY_TIMEOUT_MS = 60_000;
 const SYSTEM_CHANNEL = 'ledgerbench-sys';
 
@@ -102,14 +102,17 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
     writeOrderer14Config(configDir, orderer, genesis);
     for (const org of topology.orgs) for (const p of org.peers) writePeer14Config(configDir, p, org.peers);
     const nodes = [
-      { process: procs.start(orderer.name, bin('orderer'), [], { env: { ...process.env, FABRIC_CFG_PATH: orderer.homeDir }, cwd: orderer.homeDir }), operationsPort: orderer.operationsPort },
+      { process: procs.start(orderer.name, bin('orderer'), [], { env: { ...process.env, FABRIC_CFG_PATH: orderer.homeDir }, cwd: orderer.homeDir }), port: orderer.port, operationsPort: orderer.operationsPort },
       ...topology.peers.map((p) => ({
         process: procs.start(p.name, bin('peer'), ['node', 'start', '--peer-chaincodedev=true'], { env: { ...process.env, FABRIC_CFG_PATH: p.homeDir }, cwd: p.homeDir }),
+        port: p.port,
         operationsPort: p.operationsPort,
       })),
     ];
     const nodeProcesses = nodes.map((n) => n.process);
-    await Promise.all(nodes.map(({ process: p, operationsPort }) => waitUntil(`${p.name} to answer /healthz`, () => healthy(operationsPort), NODE_START_TIMEOUT_MS, [p])));
+    // Ready when its gRPC listener accepts connections. (/healthz of the 1.4 operations server
+    // sometimes never answered here although the node ran and served gRPC; it stays the metrics URL.)
+    await Promise.all(nodes.map(({ process: p, port }) => waitUntil(`${p.name} to listen on 127.0.0.1:${port}`, () => listening(`127.0.0.1:${port}`), NODE_START_TIMEOUT_MS, [p])));
     log(`fabric 1.4 network "${cfg.name}": nodes started`);
 
     const ordererArgs = ['-o', `127.0.0.1:${orderer.port}`];
