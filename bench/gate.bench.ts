@@ -80,6 +80,9 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
   const byMetric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
   const tally = { alarms: 0, throughputDetected: 0, p95Detected: 0 };
   const injected = { throughput: [] as number[], p95: [] as number[] };
+  // Deviations of ln(figure) of the A and A' rounds from their trial's mean: the repeat-to-repeat noise
+  // the gate has to see through (within trials, so slow drift between trials does not count).
+  const noise = { throughput: [] as number[], p95: [] as number[] };
   try {
     // Warm-up (JIT, connections, the chaincode's first calls), then A's mean and p95, which size the delays.
     await run(BASE_DELAY_MS);
@@ -95,6 +98,11 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
         sides.tp.push(await run(BASE_DELAY_MS + tpExtra));
         sides.a2.push(await run(BASE_DELAY_MS));
         sides.p95.push(await run(BASE_DELAY_MS + p95Extra));
+      }
+      for (const key of ['throughput', 'p95'] as const) {
+        const logs = [...sides.a, ...sides.a2].map((f) => Math.log(f[key]));
+        const mean = sum(logs) / logs.length;
+        noise[key].push(...logs.map((v) => v - mean));
       }
       const aa = margins.map((m) => judge(m, sides.a, sides.a2));
       if (aa.some((c) => c.verdict === 'regression')) tally.alarms++;
@@ -121,6 +129,9 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     detection_rate_p95_10pct: round3(tally.p95Detected / trials),
     injected_throughput_ratio_median: round3(median(injected.throughput)),
     injected_p95_ratio_median: round3(median(injected.p95)),
+    // Standard deviation of a repeat's figure around its trial's mean, in percent (of ln, pooled).
+    repeat_noise_throughput_pct: round3(100 * Math.sqrt(sum(noise.throughput.map((d) => d * d)) / Math.max(noise.throughput.length - trials, 1))),
+    repeat_noise_p95_pct: round3(100 * Math.sqrt(sum(noise.p95.map((d) => d * d)) / Math.max(noise.p95.length - trials, 1))),
     round_seconds_median: round3(perRound),
     // A pull request's gate runs the candidate's repeats against a stored baseline; an A/B job runs both.
     perf_seconds_per_comparison: round3(perRound * repeats),
