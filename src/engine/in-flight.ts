@@ -7,7 +7,7 @@
  */
 
 /** Memory a worker may spend on transactions in flight. */
-export const BACKLOG_BUDGET_BYTES = 48 * 1024 * 1024;
+export const BACKLOG_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /**
  * Bytes a transaction in flight costs a worker, by connector (its call state, request and promise

@@ -14,6 +14,7 @@ import { loadWorkloadModule, makeRunnable, type RunnableWorkload } from './diale
 import type { FromWorker, InitMessage, StartMessage, ToWorker } from './messages.ts';
 import { workerMaxInFlight } from './in-flight.ts';
 import { SendLoop } from './send-loop.ts';
+import { routeLedgerbenchToWorkloadApi } from './workload-entry-alias.ts';
 import { WorkloadInitError } from './workload-errors.ts';
 
 const STATS_INTERVAL_MS = 1000;
@@ -36,6 +37,9 @@ interface Prepared {
   /** Round length in ms for txDuration rounds. */
   durationMs: number | undefined;
 }
+
+// Before any workload loads: `ledgerbench` in a workload means the workload API, not the test runner's.
+routeLedgerbenchToWorkloadApi();
 
 let prepared: Prepared | undefined;
 let loop: SendLoop | undefined;

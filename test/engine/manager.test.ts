@@ -143,6 +143,12 @@ describe('runRound with real worker processes', () => {
     expect(r.elapsedSec).toBeLessThan(15);
   });
 
+  test("in a worker, 'ledgerbench' is the workload API alone, not the full entry with Vitest", async () => {
+    const r = await runRound(round({ txNumber: 20, workload: './entry-check.ts', rateControl: { type: 'fixed-rate', opts: { tps: 200 } } }), { network: noop, runId: 'x' });
+    expect(r.failuresByReason).toEqual({});
+    expect(r.succeeded).toBe(20);
+  });
+
   test('bad input is refused before any worker starts', async () => {
     await expect(runRound(round({ txNumber: 10 }), { network: { connector: 'teleport' }, runId: 'x' })).rejects.toThrow(ConfigError);
     await expect(runRound(round({ txNumber: 10 }), { network: { connector: 'teleport' }, runId: 'x' })).rejects.toThrow(/unknown connector "teleport"[\s\S]*fabric-gateway/);

@@ -1,0 +1,36 @@
+/**
+ * In a worker process, `ledgerbench` means the workload API alone (src/workload.ts): a workload
+ * imports `defineWorkload` from 'ledgerbench', and the full entry would load Vitest and the reporters
+ * into every worker (about 40 MiB of memory and part of a second of start-up each) for nothing.
+ * Both ways of loading are routed: ES `import` through a module resolve hook, CommonJS `require`
+ * through the resolver.
+ */
+import Module, { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { siblingModule } from '../module-path.ts';
+
+const ENTRY = siblingModule(import.meta.url, '../workload');
+
+type Resolve = (request: string, parent: unknown, ...rest: unknown[]) => string;
+const internals = Module as unknown as { _resolveFilename: Resolve };
+
+/** The resolve hook, as a module of its own (hooks run on a loader thread). */
+function hookSource(url: string): string {
+  return `export async function resolve(specifier, context, next) {
+  // Handed on, not short-circuited: the next resolver (tsx's, from the sources) marks .ts for loading.
+  return next(specifier === 'ledgerbench' ? ${JSON.stringify(url)} : specifier, context);
+}`;
+}
+
+let installed = false;
+
+/** Routes `ledgerbench` to the workload API in this process. Idempotent. */
+export function routeLedgerbenchToWorkloadApi(): void {
+  if (installed) return;
+  installed = true;
+  register(`data:text/javascript,${encodeURIComponent(hookSource(pathToFileURL(ENTRY).href))}`);
+  const resolve = internals._resolveFilename;
+  internals._resolveFilename = function (this: unknown, request, parent, ...rest) {
+    return request === 'ledgerbench' ? ENTRY : resolve.call(this, request, parent, ...rest);
+  };
+}
