@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchConnectors, benchConnectorSigning } from './connectors.bench.ts';
 import { benchCommitWait, benchEmbedded } from './embedded.bench.ts';
+import { benchFabric } from './fabric.bench.ts';
 import { benchGate } from './gate.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
 import { benchMonitorCost } from './monitors.bench.ts';
@@ -65,6 +66,15 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   connectors: {
     run: async () => ({ ...(await benchConnectorSigning()), ...(await benchConnectors()) }),
     targets: [],
+  },
+  fabric: {
+    run: () => benchFabric(),
+    targets: [
+      { figure: 'bring_up_s', op: '<', bound: 20 },
+      { figure: 'open_100_harness_cpu_ms_per_tx', op: '<=', bound: 1 },
+      { figure: 'open_100_harness_to_network_cpu', op: '<=', bound: 0.1 },
+      { figure: 'open_400_harness_cpu_ms_per_tx', op: '<=', bound: 0.5 },
+    ],
   },
   overload: {
     run: () => benchOverload(),
