@@ -10,6 +10,7 @@ export type { Connector, TxOutcome, TxRequest } from './connectors/types.ts';
 export { defineWorkload, WorkloadModuleBase } from './engine/workload-api.ts';
 export type { TxInfo, Workload, WorkloadContext } from './engine/workload-api.ts';
 export type { ConflictReport, LatencyStats, ResourceRow, RoundResult, SecondPoint } from './stats/types.ts';
+export type { GatedRound } from './baseline/types.ts';
 export type { CapacityPoint, CapacityResult, CapacitySearch } from './engine/capacity.ts';
 export { benchCapacity, type BenchCapacityOptions, type BenchCapacityResult } from './vitest/bench-capacity.ts';
 export { benchRound } from './vitest/bench-round.ts';
