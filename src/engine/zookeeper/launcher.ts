@@ -115,7 +115,7 @@ export function zookeeperLauncher(opts: ZooKeeperLauncherOptions): ZooKeeperLaun
         await mkdirp(zk, fromPath(path, workerId));
         const info: RemoteWorker = { workerIndex: index, agentId: agent.id, host: agent.host };
         started.push(info);
-        const ch = new RemoteChannel(zk, path, workerId, info, () => {
+        const ch = new RemoteChannel(zk, opts.server, path, workerId, info, () => {
           if (record.channels.every((c) => c.exited)) void forget(zk, record);
         });
         job.workers.push({ workerId, workerIndex: index });
@@ -229,9 +229,11 @@ class RemoteChannel implements WorkerChannel {
   private readonly exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
   private readonly reader: MailboxReader;
   private readonly to: string;
+  private lastMessageAt = Date.now();
 
   constructor(
     private readonly zk: Client,
+    server: string,
     launch: string,
     workerId: string,
     readonly info: RemoteWorker,
@@ -244,7 +246,12 @@ class RemoteChannel implements WorkerChannel {
       fromPath(launch, workerId),
       (p) => this.receive(p as FromEnvelope),
       () => this.gone('its mailbox was removed'),
-      (err) => this.gone(`reading its messages failed: ${err instanceof Error ? err.message : String(err)}`),
+      (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // The connection to ZooKeeper went before its session did: say so, rather than ZooKeeper's code.
+        if (/CONNECTION_LOSS/.test(message)) this.gone(`lost contact with ZooKeeper at ${server} (the connection dropped while reading its messages, ${this.sinceLastMessage()} after the last one)`);
+        else this.gone(`reading its messages failed: ${message}`);
+      },
     );
   }
 
@@ -302,8 +309,14 @@ class RemoteChannel implements WorkerChannel {
     this.onGone();
   }
 
+  /** How long ago the worker's last message arrived, e.g. `1.2s`. */
+  private sinceLastMessage(): string {
+    return `${((Date.now() - this.lastMessageAt) / 1000).toFixed(1)}s`;
+  }
+
   private receive(e: FromEnvelope): void {
     if (this.exited) return;
+    this.lastMessageAt = Date.now();
     if (e.kind === 'msg') for (const l of this.messageListeners) l(e.msg);
     else if (e.kind === 'stderr') for (const l of this.stderrListeners) l(e.text);
     else if (e.kind === 'spawned') this.info.pid = e.pid;
