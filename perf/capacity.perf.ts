@@ -9,7 +9,7 @@ test('the embedded network has a measured capacity for opening accounts', { time
     workers: 2,
     workload: './workloads/open-accounts.ts',
     slo: { p95: '1s', successRate: 0.99 },
-    stepDuration: 5,
+    stepDuration: 10,
     search: { startTps: 50, maxTps: 3200, resolution: 0.15 },
   });
   expect(c.capacityTps).toBeGreaterThanOrEqual(50);

@@ -17,7 +17,8 @@ export interface ServiceLevel {
   successRate?: number;
   /**
    * Lowest throughput / offered rate: a network that answers well but slower than asked is not
-   * sustaining the rate (default 0.95).
+   * sustaining the rate (default 0.9: a round's throughput counts its last latency too, so a short
+   * step that keeps up shows a few percent below the offer).
    */
   keepUp?: number;
 }
@@ -84,7 +85,7 @@ function median(values: number[]): number {
 
 /** Searches for the capacity; `onPoint` sees each rate once measured (for progress lines). */
 export async function searchCapacity(slo: ServiceLevel, search: CapacitySearch, runAt: RunAtRate, onPoint?: (p: CapacityPoint) => void): Promise<CapacityResult> {
-  const level: CapacityResult['slo'] = { successRate: slo.successRate ?? 0.99, keepUp: slo.keepUp ?? 0.95, p95Ms: slo.p95Ms, p99Ms: slo.p99Ms };
+  const level: CapacityResult['slo'] = { successRate: slo.successRate ?? 0.99, keepUp: slo.keepUp ?? 0.9, p95Ms: slo.p95Ms, p99Ms: slo.p99Ms };
   const start = search.startTps ?? 10;
   const max = search.maxTps ?? 100_000;
   const growth = search.growth ?? 2;

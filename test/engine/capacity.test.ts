@@ -32,8 +32,8 @@ describe('capacity search', () => {
       return simulatedRound(tps, 230);
     });
     expect(tried.slice(0, 5)).toEqual([20, 40, 80, 160, 320]);
-    // Just above 230 the system keeps up with 95% of the offer and the queue stays under 500 ms.
-    expect(result.capacityTps).toBeLessThanOrEqual(230 / 0.95);
+    // Just above 230 the system keeps up with 90% of the offer and the queue stays under 500 ms.
+    expect(result.capacityTps).toBeLessThanOrEqual(230 / 0.9);
     expect(result.capacityTps).toBeGreaterThanOrEqual(230 / 1.05 - 1);
     expect(result.failedTps! - result.capacityTps).toBeLessThanOrEqual(0.05 * result.capacityTps + 1);
     // The curve: every rate tried once, ascending, each with its verdict.
