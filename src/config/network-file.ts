@@ -343,7 +343,8 @@ export function parseSignaturePolicy(text: string): SignaturePolicy {
   return result;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** A YAML/JSON mapping (not null, not a list). Shared with the other network kinds' readers. */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -355,7 +356,8 @@ function unknownKeys(o: Record<string, unknown>, allowed: string[], file: string
   }
 }
 
-function optString(o: Record<string, unknown>, k: string, file: string, at: string): string | undefined {
+/** An optional string field; a ConfigError naming the field for anything else. */
+export function optString(o: Record<string, unknown>, k: string, file: string, at: string): string | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new ConfigError(file, `${at}${k}`, `must be a string, got ${JSON.stringify(v)}`, 'quote the value');

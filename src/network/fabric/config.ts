@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../config/errors.ts';
-import { FABRIC_BATCH_DEFAULTS, majorityPolicy, parseSignaturePolicy, principals } from '../../config/network-file.ts';
+import { FABRIC_BATCH_DEFAULTS, isObject, majorityPolicy, optString, parseSignaturePolicy, principals } from '../../config/network-file.ts';
 import { durationOrNaN } from '../../stats/format.ts';
 import { serviceKind, START_SCRIPT_SHAPES } from './chaincode-service.ts';
 
@@ -255,10 +255,6 @@ function parseOrderer(raw: unknown, file: string): FabricNetworkFileConfig['orde
   return { type: 'etcdraft', nodes, batchSize: { maxMessageCount, absoluteMaxBytes, preferredMaxBytes }, batchTimeoutMs };
 }
 
-function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function unknownKeys(o: Obj, allowed: string[], file: string, at: string): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) {
@@ -282,13 +278,6 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
-}
-
-function optString(o: Obj, k: string, file: string, at: string): string | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new ConfigError(file, `${at}${k}`, `must be a string, got ${JSON.stringify(v)}`, 'quote the value');
-  return v;
 }
 
 function optInt(o: Obj, k: string, file: string, at: string, min: number, max: number): number | undefined {
