@@ -1,8 +1,10 @@
 /**
  * `repeat: n`: a round run n times, kept per repeat, merged into one result. The gate compares the
- * repeats; the top-level figures are the merged ones the other matchers and the tables use.
+ * repeats; the top-level figures are the merged ones the other matchers and the tables use, latency
+ * percentiles read from the sum of the repeats' histograms.
  */
 import { ConfigError } from '../config/errors.ts';
+import { decodeHistogram, emptyLatencyStats, mergeEncoded, toLatencyStats } from '../stats/hdr.ts';
 import type { LatencyStats, RoundResult } from '../stats/types.ts';
 import { median } from './statistics.ts';
 import type { GatedRound, RepeatFigures } from './types.ts';
@@ -54,8 +56,8 @@ function sumRecords(records: Array<Record<string, number> | undefined>): Record<
 }
 
 /**
- * Latency over repeats: counts added, min and max over all, avg weighted by count, percentiles the
- * median of the repeats' percentiles (the repeats' histograms do not reach this layer).
+ * Latency over repeats without their histograms (correctedLatency, or results of older versions):
+ * counts added, min and max over all, avg weighted by count, percentiles the median of the repeats'.
  */
 function mergeLatency(stats: LatencyStats[]): LatencyStats {
   const withData = stats.filter((s) => s.count > 0);
@@ -76,6 +78,16 @@ function mergeLatency(stats: LatencyStats[]): LatencyStats {
   };
 }
 
+/**
+ * The repeats' latency histograms summed, and the figures read from the sum: exact percentiles of all
+ * the repeats' transactions. Null when a repeat with successes carries no histogram.
+ */
+function mergeLatencyHistograms(results: RoundResult[]): { latency: LatencyStats; histogram: string | null } | null {
+  if (results.some((r) => r.latency.count > 0 && !r.latencyHistogram)) return null;
+  const histogram = mergeEncoded(results.map((r) => r.latencyHistogram));
+  return { latency: histogram ? toLatencyStats(decodeHistogram(histogram)) : emptyLatencyStats(), histogram };
+}
+
 /** Rate over all repeats: events over the summed time each repeat's own rate implies. */
 function pooledRate(results: RoundResult[], events: (r: RoundResult) => number, rate: (r: RoundResult) => number): number {
   const time = sum(results.map((r) => (rate(r) > 0 ? events(r) / rate(r) : 0)));
@@ -84,7 +96,8 @@ function pooledRate(results: RoundResult[], events: (r: RoundResult) => number, 
 
 /**
  * One result for n repeats: counts and failure reasons added, rates over the repeats' summed time,
- * latency as mergeLatency() says; series, resources, phases and the other details are those of the
+ * latency from the sum of the repeats' histograms (kept, with each repeat's, for the baseline);
+ * series, resources, phases and the other details are those of the
  * median repeat by throughput. The first abort (the repeats stop there) is the merged round's.
  */
 export function mergeRepeats(results: RoundResult[]): GatedRound {
@@ -93,6 +106,7 @@ export function mergeRepeats(results: RoundResult[]): GatedRound {
   const first = results[0];
   const abortedAt = results.findIndex((r) => r.aborted);
   const optionalSum = (key: 'unfinished' | 'dropped' | 'interrupted') => (results.some((r) => r[key] !== undefined) ? { [key]: sum(results.map((r) => r[key] ?? 0)) } : {});
+  const exact = mergeLatencyHistograms(results);
   const merged: GatedRound = {
     ...middle,
     roundIndex: first.roundIndex,
@@ -104,13 +118,19 @@ export function mergeRepeats(results: RoundResult[]): GatedRound {
     sendRate: pooledRate(results, (r) => r.succeeded + r.failed + (r.interrupted ?? 0), (r) => r.sendRate),
     throughput: pooledRate(results, (r) => r.succeeded, (r) => r.throughput),
     caliperThroughput: pooledRate(results, (r) => r.succeeded + r.failed - (r.unfinished ?? 0), (r) => r.caliperThroughput),
-    latency: mergeLatency(results.map((r) => r.latency)),
+    latency: exact?.latency ?? mergeLatency(results.map((r) => r.latency)),
     ...optionalSum('unfinished'),
     ...optionalSum('dropped'),
     ...optionalSum('interrupted'),
     expectations: [],
     repeats: results.map(repeatFigures),
   };
+  // The median repeat's histogram must not stand for the merged figures.
+  delete merged.latencyHistogram;
+  if (exact?.histogram) {
+    merged.latencyHistogram = exact.histogram;
+    merged.repeatLatencyHistograms = results.map((r) => r.latencyHistogram ?? null);
+  }
   if (middle.correctedLatency) merged.correctedLatency = mergeLatency(results.map((r) => r.correctedLatency ?? r.latency));
   if (abortedAt >= 0) {
     const a = results[abortedAt].aborted;

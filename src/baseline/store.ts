@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { environmentInfo } from '../report/environment.ts';
+import { decodeHistogram } from '../stats/hdr.ts';
 import type { RoundResult } from '../stats/types.ts';
 import { repeatsOf } from './repeat.ts';
 import type { BaselineEntry, BaselineFile, BaselineKey, BaselineUpdateMode, GatedRound, RepeatFigures } from './types.ts';
@@ -44,7 +45,31 @@ export function readBaseline(path: string): BaselineFile | null {
   if (file?.tool !== 'ledgerbench' || file.schemaVersion !== 1 || !Array.isArray(file.rounds)) {
     throw new Error(`${path}: not a ledgerbench baseline file of schemaVersion 1; fix: record a new one with \`${UPDATE_COMMAND}\``);
   }
+  for (const entry of file.rounds) checkHistograms(path, entry);
   return file;
+}
+
+/**
+ * A damaged histogram would only show much later, as a missing chart or a crash in a report: it is
+ * refused here, naming the round and the field.
+ */
+function checkHistograms(path: string, entry: BaselineEntry): void {
+  const h = entry.latencyHistograms;
+  if (h === undefined) return;
+  const where = `${path}: round '${entry.round}' of '${entry.test}' (${entry.file}): latencyHistograms`;
+  const fix = `fix: record the baseline again with \`${UPDATE_COMMAND}\``;
+  const repeats = entry.repeats?.throughput?.length;
+  if (typeof h !== 'object' || h === null || typeof h.merged !== 'string' || !Array.isArray(h.repeats) || h.repeats.length !== repeats) {
+    throw new Error(`${where}: must be { merged, repeats } with one histogram per repeat (${repeats}); ${fix}`);
+  }
+  for (const [field, text] of [['merged', h.merged], ...h.repeats.map((t, i) => [`repeats[${i}]`, t])] as Array<[string, unknown]>) {
+    if (text === null && field !== 'merged') continue;
+    try {
+      decodeHistogram(text as string);
+    } catch (err) {
+      throw new Error(`${where}.${field}: ${(err as Error).message}; ${fix}`, { cause: err });
+    }
+  }
 }
 
 /**
@@ -83,6 +108,12 @@ function columns(repeats: RepeatFigures[]): BaselineEntry['repeats'] {
   return Object.fromEntries(keys.map((k) => [k, repeats.map((r) => r[k])])) as BaselineEntry['repeats'];
 }
 
+/** The histograms a baseline entry keeps: the merged one and each repeat's (a single run is its own merge). */
+function latencyHistogramsOf(round: GatedRound): Pick<BaselineEntry, 'latencyHistograms'> {
+  if (!round.latencyHistogram) return {};
+  return { latencyHistograms: { merged: round.latencyHistogram, repeats: round.repeatLatencyHistograms ?? [round.latencyHistogram] } };
+}
+
 /** A round's baseline entry; null when the round cannot be one (aborted, or without its fingerprint). */
 export function entryOf(round: GatedRound, key: BaselineKey, recordedAt = new Date().toISOString()): BaselineEntry | null {
   if (round.aborted || !round.fingerprint) return null;
@@ -91,7 +122,7 @@ export function entryOf(round: GatedRound, key: BaselineKey, recordedAt = new Da
     recordedAt,
     fingerprint: round.fingerprint,
     repeats: columns(repeatsOf(round)),
-    ...(round.latencyHistogram ? { latencyHistogram: round.latencyHistogram } : {}),
+    ...latencyHistogramsOf(round),
     environment: environmentInfo(),
   };
 }

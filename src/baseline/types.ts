@@ -67,6 +67,11 @@ export interface BaselineComparison {
   /** `compared`, or why not: no baseline, a different definition, recorded this run (-u). */
   status: 'compared' | 'missing' | 'different definition' | 'recorded';
   metrics: MetricComparison[];
+  /**
+   * The baseline's merged latency histogram (encoded as in the baseline file), for the report's
+   * overlay; absent when the baseline was recorded without histograms.
+   */
+  baselineLatencyHistogram?: string;
   /** Fingerprint fields that differ (status `different definition`). */
   differences?: string[];
   pass: boolean;
@@ -85,8 +90,13 @@ export interface BaselineEntry extends BaselineKey {
   fingerprint: RoundFingerprint;
   /** Per-repeat figures, one array per figure, in repeat order. */
   repeats: { [K in keyof RepeatFigures]: number[] };
-  /** The merged latency histogram (hdr-histogram-js compressed base64), when the round carried one. */
-  latencyHistogram?: string;
+  /**
+   * The latency distribution (hdr-histogram-js compressed base64, microseconds, 3 significant
+   * digits): `merged` the sum of the repeats' (what the report draws), `repeats` each repeat's (null
+   * for one without successes). Absent in files recorded before ledgerbench kept them, which still
+   * compare: the gate's statistics need only the per-repeat figures.
+   */
+  latencyHistograms?: { merged: string; repeats: Array<string | null> };
   environment: EnvironmentInfo;
 }
 
@@ -104,8 +114,11 @@ export type GatedRound = RoundResult & {
   fingerprint?: RoundFingerprint;
   /** Set by toBeWithinBaseline(). */
   baseline?: BaselineComparison;
-  /** Encoded merged latency histogram, when the engine provides it. */
-  latencyHistogram?: string;
+  /**
+   * Each repeat's latency histogram (`latencyHistogram` of its RoundResult; null for a repeat without
+   * successes), in repeat order; `latencyHistogram` is then their sum.
+   */
+  repeatLatencyHistograms?: Array<string | null>;
 };
 
 /** How `-u` / LEDGERBENCH_UPDATE_BASELINE asks for baselines to be written. */

@@ -4,7 +4,7 @@
  * three percentiles as soon as no worker can still report into it (at most MAX_PENDING_SECONDS wait).
  */
 import type { JsHistogram } from 'hdr-histogram-js';
-import { addEncoded, newMergeHistogram, toLatencyStats } from './hdr.ts';
+import { addEncoded, encodeHistogram, newMergeHistogram, toLatencyStats } from './hdr.ts';
 import { MAX_FAILURE_REASONS, OTHER_REASON } from './recorder.ts';
 import type { SecondDelta, StatsSnapshot } from './snapshot.ts';
 import type { LatencyStats, RoundResult, SecondPoint } from './types.ts';
@@ -184,6 +184,8 @@ export class RoundAggregator {
     if (this.keptUnfinished > 0) result.unfinished = this.keptUnfinished;
     if (this.keptInterrupted > 0) result.interrupted = this.keptInterrupted;
     if (this.keptDropped > 0) result.dropped = this.keptDropped;
+    const histogram = encodeHistogram(this.latency);
+    if (histogram !== null) result.latencyHistogram = histogram;
     if (this.corrected !== null) result.correctedLatency = toLatencyStats(this.corrected);
     if (this.lateness !== null) result.sendLateness = toLatencyStats(this.lateness);
     if (extra?.aborted !== undefined) result.aborted = extra.aborted;

@@ -88,6 +88,34 @@ export function addEncoded(target: JsHistogram, encoded: EncodedHistogram): void
   target.add(decoded);
 }
 
+/** A merge histogram holding `encoded`; a RangeError when the text is no encoded histogram. */
+export function decodeHistogram(encoded: EncodedHistogram): JsHistogram {
+  const h = newMergeHistogram();
+  try {
+    addEncoded(h, encoded);
+  } catch (err) {
+    throw new RangeError(`not an encoded HDR histogram (${(err as Error).message})`, { cause: err });
+  }
+  return h;
+}
+
+/**
+ * The sum of encoded histograms, encoded; null when there are none or all are empty. The sum of the
+ * repeats' histograms is the histogram of all their transactions: its percentiles are those of the
+ * pooled repeats, not an average of percentiles.
+ */
+export function mergeEncoded(list: ReadonlyArray<EncodedHistogram | null | undefined>): EncodedHistogram | null {
+  const h = newMergeHistogram();
+  for (const e of list) if (e) addEncoded(h, e);
+  return encodeHistogram(h);
+}
+
+/** The latency at each of `percentiles` (0..100), in ms; the 100th is the maximum. Empty histogram: all 0. */
+export function latencyAtPercentiles(h: JsHistogram, percentiles: readonly number[]): number[] {
+  if (h.totalCount === 0) return percentiles.map(() => 0);
+  return percentiles.map((p) => (p >= 100 ? h.maxValue : h.getValueAtPercentile(p)) / 1000);
+}
+
 /** Empty figures, for rounds or phases without any successful transaction. */
 export function emptyLatencyStats(): LatencyStats {
   return { count: 0, min: 0, max: 0, avg: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0 };

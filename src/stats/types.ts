@@ -124,6 +124,12 @@ export interface RoundResult {
   caliperThroughput: number;
   /** Latency of successful transactions, measured from the actual send. */
   latency: LatencyStats;
+  /**
+   * The histogram `latency` was read from (hdr-histogram-js compressed base64, microseconds, 3
+   * significant digits; a few KB at most): what lets repeats merge exactly and a baseline keep the
+   * whole distribution. Absent when nothing succeeded, and in results of older versions.
+   */
+  latencyHistogram?: string;
   /** Latency of successful transactions, measured from the intended send (open model only). */
   correctedLatency?: LatencyStats;
   /** How late sends were against their intended time (open model only). */

@@ -67,7 +67,8 @@ export function judgeAgainstBaseline(round: GatedRound, margins: unknown, settin
   }
   const metrics = compareRepeats(parsed, entry.repeats, candidate);
   const pass = metrics.every((m) => m.verdict !== 'regression' && m.verdict !== 'too few repeats');
-  const comparison: BaselineComparison = { ...base, ...found, status: 'compared', metrics, pass };
+  const histogram = entry.latencyHistograms ? { baselineLatencyHistogram: entry.latencyHistograms.merged } : {};
+  const comparison: BaselineComparison = { ...base, ...found, status: 'compared', metrics, pass, ...histogram };
   const hint = metrics.some((m) => m.verdict === 'too few repeats') ? `\n  fix: the baseline has too few repeats; record it again with repeat: 5 and \`${UPDATE_COMMAND}\`` : '';
   return { comparison, message: `${name}: ${baselineHeadline(comparison)} against ${baselineSource(comparison)}\n  ${metrics.map(metricLine).join('\n  ')}${hint}` };
 }

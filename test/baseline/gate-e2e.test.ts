@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BaselineFile, GatedRound } from '../../src/baseline/types.ts';
+import { decodeHistogram, toLatencyStats } from '../../src/stats/hdr.ts';
 import { Child, type Finished, killAllChildren, REPO } from '../cli/child.ts';
 
 const PROJECT = join(REPO, 'fixtures/vitest-baseline');
@@ -89,6 +90,9 @@ describe('the regression gate in a Vitest project', () => {
       network: { path: 'fixtures/vitest-baseline/network.yaml' },
     });
     expect(entry.environment.node).toBe(process.version);
+    // The latency distribution: each repeat's histogram and their sum, which the merged figures come from.
+    expect(entry.latencyHistograms?.repeats).toHaveLength(5);
+    expect(toLatencyStats(decodeHistogram(entry.latencyHistograms!.merged)).count).toBe(entry.repeats.succeeded.reduce((a, b) => a + b, 0));
     // One line per figure list: a re-recorded baseline diffs as a few lines.
     expect(readFileSync(baselineFile(), 'utf8')).toMatch(/"throughput": \[[\d.]+(, [\d.]+){4}\]/);
   }, 110_000);
@@ -108,6 +112,9 @@ describe('the regression gate in a Vitest project', () => {
     expect(run.stdout).toMatch(/baseline: within the baseline(, \d improved)?, against \S+ledgerbench-baseline\.json \(recorded \S+, 5 repeats; this run 5 repeats\)\n {2}throughput [+-]\d+\.\d% \[[+-]\d+\.\d% \.\. [+-]\d+\.\d%\] allowed -60%: /);
     const r = resultRound(run);
     expect(r.repeats).toHaveLength(5);
+    // results.json: the merged percentiles are those of the summed histogram, which it carries.
+    expect(toLatencyStats(decodeHistogram(r.latencyHistogram!))).toEqual(r.latency);
+    expect(r.baseline?.baselineLatencyHistogram).toBe((JSON.parse(readFileSync(baselineFile(), 'utf8')) as BaselineFile).rounds[0].latencyHistograms?.merged);
     expect(r.baseline).toMatchObject({ status: 'compared', pass: true, baselineRepeats: 5, candidateRepeats: 5 });
     expect(r.baseline?.metrics.map((m) => m.metric)).toEqual(['throughput', 'p95']);
     expect(summary(run)).toMatch(/### Against the baseline[\s\S]*\| 1 gated \| throughput \| [+-]\d+\.\d% \| [+-]\d+\.\d% \.\. [+-]\d+\.\d% \| -60% \| /);
