@@ -83,6 +83,13 @@ export interface Connector {
   submit(req: TxRequest): Promise<TxOutcome>;
   /** Read-only query (Fabric: evaluate on one peer). */
   evaluate(req: TxRequest): Promise<TxOutcome>;
+  /**
+   * The channel a Caliper 0.1 round with this label sends to (the network file's `context:` mapping),
+   * or undefined for the default channel. Connectors without channels leave it out.
+   *
+   * @throws ConfigError when the file maps round labels but not this one.
+   */
+  channelForLabel?(label: string): string | undefined;
   close(): Promise<void>;
 }
 

@@ -196,27 +196,51 @@ function fromCaliper(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
   };
 }
 
-/** Caliper 0.1 request objects: fabric-ccp `{ chaincodeFunction, chaincodeArguments }` or fabric `{ verb, ...args }`. */
-function v01Request(contract: string, item: Record<string, unknown>, timeoutSec: unknown): TxRequest {
+/**
+ * Caliper 0.1 request objects: fabric-ccp `{ chaincodeFunction, chaincodeArguments }`, or the fabric
+ * adapter's `{ transaction_type | verb, ...args }` (without either key, the first value is the function).
+ */
+function v01Request(contract: string, item: Record<string, unknown>, timeoutSec: unknown, channel: string | undefined): TxRequest {
   const timeoutMs = typeof timeoutSec === 'number' ? timeoutSec * 1000 : undefined;
   if (typeof item.chaincodeFunction === 'string') {
-    return { contract, fn: item.chaincodeFunction, args: ((item.chaincodeArguments as unknown[]) ?? []).map(String), transient: item.transientMap as TxRequest['transient'], timeoutMs };
+    return { contract, fn: item.chaincodeFunction, args: ((item.chaincodeArguments as unknown[]) ?? []).map(String), transient: item.transientMap as TxRequest['transient'], timeoutMs, channel };
   }
-  const { verb, ...rest } = item;
-  return { contract, fn: String(verb), args: Object.values(rest).map(String), timeoutMs };
+  const key = 'transaction_type' in item ? 'transaction_type' : 'verb' in item ? 'verb' : Object.keys(item)[0];
+  const { [key]: fn, ...rest } = item;
+  return { contract, fn: String(fn), args: Object.values(rest).map(String), timeoutMs, channel };
+}
+
+/**
+ * The context a Caliper 0.1 callback's init() receives and hands back to every invokeSmartContract /
+ * querySmartContract / queryState call. As Caliper 0.1's getContext(label) did, it carries the channel
+ * the network file's `context:` maps the round label to; undefined means the default channel.
+ */
+export interface CaliperV01Context {
+  workerIndex: number;
+  roundIndex: number;
+  roundLabel: string;
+  channel: string | undefined;
+}
+
+/** The channel of the context a v0.1 call was given (any object with a `channel` works, as in Caliper). */
+function contextChannel(ctx: unknown): string | undefined {
+  const channel = (ctx as { channel?: unknown } | null | undefined)?.channel;
+  return typeof channel === 'string' ? channel : undefined;
 }
 
 function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkload {
-  const many = async (contract: string, args: unknown, timeout: unknown, call: (r: TxRequest) => Promise<TxOutcome>) => {
+  const many = async (ctx: unknown, contract: string, args: unknown, timeout: unknown, call: (r: TxRequest) => Promise<TxOutcome>) => {
     const items = (Array.isArray(args) ? args : [args]) as Record<string, unknown>[];
-    return Promise.all(items.map(async (item) => caliperStatus(await tracked(call(v01Request(contract, item, timeout))))));
+    const channel = contextChannel(ctx);
+    return Promise.all(items.map(async (item) => caliperStatus(await tracked(call(v01Request(contract, item, timeout, channel))))));
   };
   const blockchain = {
     bcType: s.connector.bcType,
-    invokeSmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.submit(r)),
-    querySmartContract: (_ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(contract, args, timeout, (r) => s.connector.evaluate(r)),
+    invokeSmartContract: (ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(ctx, contract, args, timeout, (r) => s.connector.submit(r)),
+    querySmartContract: (ctx: unknown, contract: string, _version: string, args: unknown, timeout: unknown) => many(ctx, contract, args, timeout, (r) => s.connector.evaluate(r)),
     /** v0.1's queryState(context, contractId, version, key, fcn = 'query'). */
-    queryState: async (_ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') => caliperStatus(await tracked(s.connector.evaluate({ contract, fn: fcn, args: [key] }))),
+    queryState: async (ctx: unknown, contract: string, _version: string, key: string, fcn = 'query') =>
+      caliperStatus(await tracked(s.connector.evaluate({ contract, fn: fcn, args: [key], channel: contextChannel(ctx) }))),
   };
   const fn = (name: string) => mod[name] as ((...a: unknown[]) => unknown) | undefined;
   // Looked up once, not per transaction (detectDialect made sure it is a function); called without
@@ -224,7 +248,12 @@ function fromCaliperV01(mod: ModuleNamespace, s: WorkloadSetup): RunnableWorkloa
   const run = fn('run')!;
   return {
     dialect: 'caliper-v0.1',
-    init: () => initStep(s, 'init()', () => fn('init')?.(blockchain, { workerIndex: s.workerIndex, roundIndex: s.roundIndex }, s.arguments)),
+    init: async () => {
+      // Outside initStep: a label the network file does not map is the file's problem (a ConfigError
+      // naming it), not the module's.
+      const context: CaliperV01Context = { workerIndex: s.workerIndex, roundIndex: s.roundIndex, roundLabel: s.roundLabel, channel: s.connector.channelForLabel?.(s.roundLabel) };
+      await initStep(s, 'init()', () => fn('init')?.(blockchain, context, s.arguments));
+    },
     run: () => runTracked(run),
     end: async () => {
       await fn('end')?.();

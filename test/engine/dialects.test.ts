@@ -135,6 +135,49 @@ describe('workload dialects', () => {
     expect(await w.run(0)).toMatchObject({ ok: false, reason: 'timeout: commit' });
   });
 
+  test('Caliper 0.1: the round label reaches the context, and its channel every call made with that context', async () => {
+    let seen: Record<string, unknown> | undefined;
+    const mod = {
+      init: async (bc: Record<string, (...a: unknown[]) => Promise<unknown>>, ctx: Record<string, unknown>) => {
+        seen = { ...ctx };
+        Object.assign(mod, { bc, ctx });
+      },
+      run: async () => {
+        const { bc, ctx } = mod as unknown as { bc: Record<string, (...a: unknown[]) => Promise<unknown>>; ctx: unknown };
+        await bc.invokeSmartContract(ctx, 'simple', 'v0', [{ transaction_type: 'open', account: 'a', money: 5 }], 30);
+        await bc.querySmartContract(ctx, 'simple', 'v0', { chaincodeFunction: 'query', chaincodeArguments: ['a'] }, 30);
+        await bc.queryState(ctx, 'simple', 'v0', 'a');
+        // A context of the module's own making carries no channel: the default one.
+        await bc.invokeSmartContract({}, 'simple', 'v0', { verb: 'open', account: 'b', money: 1 }, 30);
+      },
+    };
+    const { connector, calls } = recordingConnector('fabric');
+    const byLabel: Record<string, string> = { open: 'yourchannel', query: 'mychannel' };
+    connector.channelForLabel = (label) => byLabel[label];
+    for (const label of ['open', 'query']) {
+      calls.length = 0;
+      const w = makeRunnable('caliper-v0.1', mod, { ...setup(connector), roundLabel: label });
+      await w.init();
+      expect(seen).toEqual({ workerIndex: 1, roundIndex: 2, roundLabel: label, channel: byLabel[label] });
+      expect((await w.run(0)).ok).toBe(true);
+      expect(calls.map((c) => [c.kind, c.req.fn, c.req.args, c.req.channel])).toEqual([
+        ['submit', 'open', ['a', '5'], byLabel[label]],
+        ['evaluate', 'query', ['a'], byLabel[label]],
+        ['evaluate', 'query', ['a'], byLabel[label]],
+        ['submit', 'open', ['b', '1'], undefined],
+      ]);
+    }
+  });
+
+  test('Caliper 0.1: a label the network file does not map fails init with its ConfigError, not as a module error', async () => {
+    const { connector } = recordingConnector('fabric-ccp');
+    connector.channelForLabel = (label) => {
+      throw new ConfigError('net.json', 'context', `has no channel for round label ${JSON.stringify(label)}`, 'add it');
+    };
+    const w = makeRunnable('caliper-v0.1', { init: () => undefined, run: () => undefined }, setup(connector));
+    await expect(w.init()).rejects.toMatchObject({ name: 'ConfigError', file: 'net.json', field: 'context' });
+  });
+
   test("a throwing init names the module, the step and the workload's own stack frame", async () => {
     const path = resolve('fixtures/workloads/init-throws.ts');
     const { dialect, mod } = await loadWorkloadModule(path, 't', 'workload');

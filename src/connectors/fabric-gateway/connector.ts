@@ -19,7 +19,7 @@ import { ConfigError } from '../../config/errors.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
 import { type CommitWait, CommitWatcher, type WatcherIdentity } from './commit-events.ts';
 import { classifyError, commitFailure } from './errors.ts';
-import { type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork } from './profile.ts';
+import { channelForRoundLabel, type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork } from './profile.ts';
 import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
 
 /** How a submit learns that its transaction committed (connector option `commitWait`). */
@@ -196,6 +196,7 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
   });
   const watching = options.commitWait === 'events' ? { mspId: identity.mspId, certPem: identity.certPem, signing } : undefined;
   const connector = new FabricGatewayConnector(gateway, client, net.channel, ctx.txTimeoutMs, watching);
+  connector.channelForLabel = (label) => channelForRoundLabel(net, label);
   // The default channel's stream is open before the first transaction, so none waits for it.
   await connector.watcher(net.channel);
   return connector;
@@ -209,6 +210,8 @@ const REOPEN_INTERVAL_MS = 1000;
 class FabricGatewayConnector implements Connector {
   readonly type = 'fabric-gateway';
   readonly bcType = 'fabric-ccp';
+  /** The network file's round label -> channel mapping (Caliper 0.1 `context:`). */
+  channelForLabel: (label: string) => string | undefined = () => undefined;
   /** channel -> chaincode -> Contract, so a transaction does not rebuild them. */
   readonly #contracts = new Map<string, Map<string, Contract>>();
   readonly #gateway: Gateway;

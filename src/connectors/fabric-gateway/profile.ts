@@ -70,7 +70,7 @@ export interface FabricNetworkConfig {
   /** Absolute path of the file it was read from. */
   file: string;
   /** Which of the accepted shapes the file has. */
-  format: 'ledgerbench-connection' | 'connection-profile' | 'caliper-network-config';
+  format: 'ledgerbench-connection' | 'connection-profile' | 'caliper-network-config' | 'caliper-fabric-json';
   /** Default channel for requests that do not name one. */
   channel: string;
   channels: string[];
@@ -78,6 +78,13 @@ export interface FabricNetworkConfig {
   identities: FabricIdentityConfig[];
   chaincodes: FabricChaincodeRef[];
   operationsUrl?: string;
+  /**
+   * Caliper 0.1's round label -> channel mapping (the file's `context:`, `fabric.context` in the old
+   * fabric adapter's JSON), every channel checked; empty when the file has none.
+   */
+  contexts: Readonly<Record<string, string>>;
+  /** Where the file keeps that mapping, for messages: `context` or `fabric.context`. */
+  contextField: string;
   /** A view for reports and logs, without private keys or certificates. */
   redacted(): RedactedFabricNetwork;
 }
@@ -127,7 +134,22 @@ export async function loadFabricNetwork(file: string, options: LoadFabricNetwork
     );
   }
   const doc = parseDocument(path, text);
+  const net = await parseByShape(path, doc, workspace);
+  net.contexts = readRoundContexts(path, doc.context, 'context', net.channels);
+  return net;
+}
+
+/** Reads `doc` as the shape its content shows (see {@link loadFabricNetwork}). */
+async function parseByShape(path: string, doc: Obj, workspace: string): Promise<FabricNetworkConfig> {
   if (doc.kind === 'ledgerbench-connection') return parseConnectionFile(path, doc);
+  if (isObj(doc.fabric)) {
+    throw new ConfigError(
+      path,
+      'fabric',
+      "this is a network file of Caliper 0.1's `fabric` adapter, which only the fabric-legacy connector reads",
+      'leave `ledgerbench.connector` out (this shape picks fabric-legacy) or write `connector: fabric-legacy`; for a Fabric 2.4+ Gateway, write a connection profile',
+    );
+  }
   if (doc.type === 'embedded') {
     throw new ConfigError(
       path,
@@ -222,7 +244,7 @@ function parseConnectionFile(path: string, doc: Obj): FabricNetworkConfig {
   });
 
   const operationsUrl = optString(path, doc, 'operationsUrl');
-  return build({ file: path, format: 'ledgerbench-connection', channel, channels, peers, identities, chaincodes, operationsUrl });
+  return buildFabricNetwork({ file: path, format: 'ledgerbench-connection', channel, channels, peers, identities, chaincodes, operationsUrl });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -266,7 +288,7 @@ async function parseConnectionProfile(path: string, doc: Obj, search: SearchPath
     );
   }
 
-  return build({
+  return buildFabricNetwork({
     file: path,
     format: 'connection-profile',
     channel,
@@ -513,14 +535,64 @@ async function parseCaliperNetworkConfig(path: string, doc: Obj, workspace: stri
       'add identities.certificates with clientSignedCert and clientPrivateKey to an organization',
     );
   }
-  return build({ file: path, format: 'caliper-network-config', channel: channels[0], channels, peers, identities, chaincodes });
+  return buildFabricNetwork({ file: path, format: 'caliper-network-config', channel: channels[0], channels, peers, identities, chaincodes });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Caliper 0.1 contexts: which channel a round label's transactions go to
+
+/**
+ * Reads Caliper 0.1's `context:` mapping (round label -> channel, e.g. `{ open: mychannel, query:
+ * mychannel }`) at `field` of `path`. Every channel must be one of `channels`.
+ *
+ * @throws ConfigError naming `<field>.<label>` and the channels that exist.
+ */
+export function readRoundContexts(path: string, value: unknown, field: string, channels: readonly string[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isObj(value)) {
+    throw new ConfigError(path, field, 'must be a mapping of round labels to channels', `write \`${field}: { open: ${channels[0]}, query: ${channels[0]} }\``);
+  }
+  const out: Record<string, string> = {};
+  for (const [label, channel] of Object.entries(value)) {
+    if (typeof channel !== 'string' || !channels.includes(channel)) {
+      const what = typeof channel === 'string' ? `channel ${JSON.stringify(channel)} is not a channel of this network` : 'must be a channel name';
+      throw new ConfigError(path, `${field}.${label}`, `${what} (its channels: ${channels.join(', ')})`, `write one of ${channels.join(', ')}, or define the channel in the file`);
+    }
+    out[label] = channel;
+  }
+  return out;
+}
+
+/**
+ * The channel a Caliper 0.1 round labelled `label` sends to: the file's context mapping for it, or
+ * undefined (the default channel) when the file has no mapping. As in Caliper 0.1, a file that maps
+ * some labels but not this one is an error rather than a silent default.
+ *
+ * @throws ConfigError naming the file, `<contextField>`, the label and the labels it maps.
+ */
+export function channelForRoundLabel(net: Pick<FabricNetworkConfig, 'file' | 'channels' | 'contexts' | 'contextField'>, label: string): string | undefined {
+  const labels = Object.keys(net.contexts);
+  if (labels.length === 0) return undefined;
+  if (Object.hasOwn(net.contexts, label)) return net.contexts[label];
+  throw new ConfigError(
+    net.file,
+    net.contextField,
+    `has no channel for round label ${JSON.stringify(label)} (it maps ${labels.join(', ')})`,
+    `add \`${label}: <channel>\` under ${net.contextField} (channels: ${net.channels.join(', ')}), or name the round after a label it maps`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 
-function build(cfg: Omit<FabricNetworkConfig, 'redacted'>): FabricNetworkConfig {
+/**
+ * A network with its redacted() view; `contexts` empty unless given. Shared with the fabric-legacy
+ * connector's reader of Caliper 0.1 fabric JSON files.
+ */
+export function buildFabricNetwork(cfg: Omit<FabricNetworkConfig, 'redacted' | 'contexts' | 'contextField'> & Partial<Pick<FabricNetworkConfig, 'contexts' | 'contextField'>>): FabricNetworkConfig {
   return {
+    contexts: {},
+    contextField: 'context',
     ...cfg,
     redacted: () => ({
       file: cfg.file,
@@ -554,7 +626,7 @@ interface IdentitySource {
 }
 
 /** Parses and cross-checks a certificate and key; messages never quote the key. */
-function makeIdentity(path: string, field: string, src: IdentitySource): FabricIdentityConfig {
+export function makeIdentity(path: string, field: string, src: IdentitySource): FabricIdentityConfig {
   const cert = checkCertificate(path, src.certField, src.certPem);
   let privateKey: KeyObject;
   try {
@@ -578,7 +650,7 @@ function makeIdentity(path: string, field: string, src: IdentitySource): FabricI
   return { name: src.name, mspId: src.mspId, certPem: src.certPem, privateKey };
 }
 
-function checkCertificate(path: string, field: string, pem: string): X509Certificate {
+export function checkCertificate(path: string, field: string, pem: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
@@ -655,7 +727,7 @@ async function readPemFile(path: string, search: SearchPath, p: string, field: s
   }
 }
 
-function parsePeerUrl(path: string, field: string, url: string): { endpoint: string; tls: boolean } {
+export function parsePeerUrl(path: string, field: string, url: string): { endpoint: string; tls: boolean } {
   const m = /^(grpcs?):\/\/([^/:]+|\[[^\]]+\]):(\d{1,5})\/?$/.exec(url.trim());
   if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) {
     throw new ConfigError(
@@ -676,14 +748,14 @@ function checkEndpoint(path: string, field: string, endpoint: string): void {
 }
 
 /** Fabric's rule for channel names (configtx): lower case letters, digits, dots and dashes, a letter first. */
-function checkChannelName(path: string, field: string, name: string): void {
+export function checkChannelName(path: string, field: string, name: string): void {
   if (!/^[a-z][a-z0-9.-]{0,248}$/.test(name)) {
     throw new ConfigError(path, field, `${JSON.stringify(name)} is not a Fabric channel name`, 'use lower case letters, digits, dots and dashes, starting with a letter, e.g. mychannel');
   }
 }
 
 /** Fabric's rule for chaincode names (lifecycle): letters and digits, single - or _ between them. */
-function checkContractName(path: string, field: string, name: string): void {
+export function checkContractName(path: string, field: string, name: string): void {
   if (!/^[A-Za-z0-9]+([-_][A-Za-z0-9]+)*$/.test(name)) {
     throw new ConfigError(path, field, `${JSON.stringify(name)} is not a Fabric chaincode name`, 'use letters and digits with single - or _ between them, e.g. basic or fabcar-2');
   }

@@ -14,6 +14,7 @@ import type { Channel, DiscoveryHandler, Endorsement, EndorsementResponse, Endor
 import { type Contract, DefaultQueryHandlerStrategies, Gateway, type Network, Wallets, type X509Identity } from 'fabric-network';
 import { ConfigError } from '../../config/errors.ts';
 import { selectWorkerTarget } from '../fabric-gateway/connector.ts';
+import { channelForRoundLabel } from '../fabric-gateway/profile.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
 import { toCommonConnectionProfile } from './ccp.ts';
 import { listenForCommit } from './commit-wait.ts';
@@ -64,6 +65,7 @@ export const createFabricLegacyConnector: ConnectorFactory = async (ctx: Connect
     queryHandlerOptions: { timeout: timeoutSec, strategy: DefaultQueryHandlerStrategies.MSPID_SCOPE_ROUND_ROBIN },
   });
   const connector = new FabricLegacyConnector(gateway, identity.mspId, new Set(net.base.peers.map((p) => p.name)), net.base.channel, ctx.txTimeoutMs, net.discovery.enabled);
+  connector.channelForLabel = (label) => channelForRoundLabel(net.base, label);
   try {
     await connector.warmUp();
   } catch (err) {
@@ -101,6 +103,8 @@ interface ChannelState {
 class FabricLegacyConnector implements Connector {
   readonly type = 'fabric-legacy';
   readonly bcType = 'fabric-ccp';
+  /** The network file's round label -> channel mapping (Caliper 0.1 `context:`). */
+  channelForLabel: (label: string) => string | undefined = () => undefined;
   readonly #gateway: Gateway;
   readonly #mspId: string;
   readonly #profilePeers: Set<string>;
