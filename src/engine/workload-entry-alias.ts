@@ -4,14 +4,21 @@
  * into every worker (about 40 MiB of memory and part of a second of start-up each) for nothing.
  * Both ways of loading are routed: ES `import` through a module resolve hook, CommonJS `require`
  * through the resolver.
+ *
+ * Where Node has in-thread hooks (`registerHooks`, Node 22.15+), tsx resolves through them, and an
+ * off-thread `register()` hook never sees the specifier: there the route is an in-thread hook too.
  */
 import Module, { register } from 'node:module';
+import * as moduleApi from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { siblingModule } from '../module-path.ts';
 
 const ENTRY = siblingModule(import.meta.url, '../workload');
 
 type Resolve = (request: string, parent: unknown, ...rest: unknown[]) => string;
+type ResolveHook = (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown;
+/** `registerHooks` where this Node has it (absent from Node 20's types). */
+const registerHooks = (moduleApi as unknown as { registerHooks?: (hooks: { resolve: ResolveHook }) => unknown }).registerHooks;
 const internals = Module as unknown as { _resolveFilename: Resolve };
 
 /** The resolve hook, as a module of its own (hooks run on a loader thread). */
@@ -28,7 +35,12 @@ let installed = false;
 export function routeLedgerbenchToWorkloadApi(): void {
   if (installed) return;
   installed = true;
-  register(`data:text/javascript,${encodeURIComponent(hookSource(pathToFileURL(ENTRY).href))}`);
+  const url = pathToFileURL(ENTRY).href;
+  if (registerHooks) {
+    registerHooks({ resolve: (specifier, context, next) => next(specifier === 'ledgerbench' ? url : specifier, context) });
+  } else {
+    register(`data:text/javascript,${encodeURIComponent(hookSource(url))}`);
+  }
   const resolve = internals._resolveFilename;
   internals._resolveFilename = function (this: unknown, request, parent, ...rest) {
     return request === 'ledgerbench' ? ENTRY : resolve.call(this, request, parent, ...rest);
