@@ -84,7 +84,9 @@ describe('type: fabric network file', () => {
   test('bad values are errors with a fix', () => {
     const cases: Array<[string, string, RegExp]> = [
       [network('orderer: { batchTimeout: 500 }'), 'orderer.batchTimeout', /duration with a unit/],
-      [network('orderer: { type: kafka }'), 'orderer.type', /etcdraft/],
+      [network('orderer: { type: kafka }'), 'orderer.type', /type: etcdraft.*type: BFT/],
+      [network('orderer: { type: BFT, nodes: 3 }'), 'orderer.nodes', /3f\+1/],
+      [network('orderer: { type: BFT }\nversion: "1.4"'), 'orderer.type', /Fabric 3\.x/],
       [network('orderer: { nodes: 6 }'), 'orderer.nodes', /between 1 and 5/],
       [network('', '{ mspId: Org1MSP }'), 'organizations[1].mspId', /own mspId/],
       [network('', '{ mspId: Org2MSP, domain: org1.example.com }'), 'organizations[1].domain', /own domain/],
@@ -102,6 +104,18 @@ describe('type: fabric network file', () => {
       expect(err.field, body).toBe(field);
       expect(`${err.message}`, body).toMatch(fix);
     }
+  });
+
+  test('orderer type BFT: SmartBFT with 4 nodes by default; etcdraft stays the default type', () => {
+    const bft = loadNetworkFile(writeNetwork(network('orderer: { type: BFT, batchTimeout: 250ms }')));
+    if (bft.type !== 'fabric') throw new Error('expected fabric');
+    expect(bft.orderer).toMatchObject({ type: 'BFT', nodes: 4, batchTimeoutMs: 250 });
+    const spelt = loadNetworkFile(writeNetwork(network('orderer: { type: SmartBFT, nodes: 7 }')));
+    if (spelt.type !== 'fabric') throw new Error('expected fabric');
+    expect(spelt.orderer).toMatchObject({ type: 'BFT', nodes: 7 });
+    const raft = loadNetworkFile(writeNetwork(network('orderer: { nodes: 3 }')));
+    if (raft.type !== 'fabric') throw new Error('expected fabric');
+    expect(raft.orderer).toMatchObject({ type: 'etcdraft', nodes: 3 });
   });
 
   test('a chaincode folder without package.json is refused before anything starts', () => {
@@ -161,6 +175,19 @@ describe('finding the Fabric binaries', () => {
     expect(err!.field).toBe('stateDir');
     expect(err!.fix).toMatch(/new or empty folder/);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe("someone else's file");
+  });
+
+  test('BFT on Fabric 2.x binaries: the error names the field, the version found, where, and the fix; nothing starts', async () => {
+    const release = fakeRelease('2.5.12');
+    const file = writeNetwork(network(`binaries: ${release}\norderer: { type: BFT }`));
+    const cfg = loadNetworkFile(file);
+    if (cfg.type !== 'fabric') throw new Error('expected fabric');
+    const err = await startFabricNetwork(cfg).then(() => undefined, (e: unknown) => e as ConfigError);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.file).toBe(file);
+    expect(err!.field).toBe('orderer.type');
+    expect(err!.message).toContain(`BFT (SmartBFT) needs Fabric 3.x, but the binaries found through binaries field (${join(release, 'bin', 'peer')}) are Fabric 2.5.12`);
+    expect(err!.fix).toMatch(/Fabric 3\.x release.*type: etcdraft/);
   });
 
   test('Fabric 1.4 binaries are refused with the version they are', async () => {

@@ -102,27 +102,22 @@ function configtx(cfg: FabricNetworkFileConfig, topology: Topology, bin: FabricB
   }));
   const [major, minor] = bin.version.split('.').map(Number);
   const common = { Readers: meta('ANY Readers'), Writers: meta('ANY Writers'), Admins: meta('MAJORITY Admins') };
+  const bft = cfg.orderer.type === 'BFT';
   return {
     Profiles: {
       LedgerbenchChannel: {
         Policies: common,
-        Capabilities: { V2_0: true },
+        // SmartBFT channels need the V3_0 channel capability (every orderer and peer at 3.0 or later).
+        Capabilities: bft ? { V3_0: true } : { V2_0: true },
         Orderer: {
-          OrdererType: 'etcdraft',
+          OrdererType: bft ? 'BFT' : 'etcdraft',
           BatchTimeout: `${cfg.orderer.batchTimeoutMs}ms`,
           BatchSize: {
             MaxMessageCount: cfg.orderer.batchSize.maxMessageCount,
             AbsoluteMaxBytes: `${Math.floor(cfg.orderer.batchSize.absoluteMaxBytes / 1024)} KB`,
             PreferredMaxBytes: `${Math.floor(cfg.orderer.batchSize.preferredMaxBytes / 1024)} KB`,
           },
-          EtcdRaft: {
-            Consenters: topology.orderers.map((o) => ({
-              Host: '127.0.0.1',
-              Port: o.port,
-              ClientTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
-              ServerTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
-            })),
-          },
+          ...(bft ? bftConsensus(cfg, topology) : raftConsensus(topology)),
           Organizations: [ordererOrg],
           Policies: { ...common, BlockValidation: meta('ANY Writers') },
           Capabilities: { V2_0: true },
@@ -134,6 +129,55 @@ function configtx(cfg: FabricNetworkFileConfig, topology: Topology, bin: FabricB
           Capabilities: major > 2 || minor >= 5 ? { V2_5: true } : { V2_0: true },
         },
       },
+    },
+  };
+}
+
+/** Raft consenters are known by their TLS certificates (TLS pinning). */
+function raftConsensus(topology: Topology): Record<string, unknown> {
+  return {
+    EtcdRaft: {
+      Consenters: topology.orderers.map((o) => ({
+        Host: '127.0.0.1',
+        Port: o.port,
+        ClientTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
+        ServerTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
+      })),
+    },
+  };
+}
+
+/**
+ * SmartBFT consenters are known by their enrollment certificates (they sign blocks and consensus
+ * messages), plus the TLS certificates of the cluster connections between them. IDs start at 1.
+ * Each orderer's delivery endpoint is in the orderer organization's OrdererEndpoints, one per
+ * consenter, as Fabric recommends for BFT (which has no global Orderer/Addresses).
+ */
+function bftConsensus(cfg: FabricNetworkFileConfig, topology: Topology): Record<string, unknown> {
+  return {
+    ConsenterMapping: topology.orderers.map((o, i) => ({
+      ID: i + 1,
+      Host: '127.0.0.1',
+      Port: o.port,
+      MSPID: ORDERER_ORG.mspId,
+      Identity: o.signCert,
+      ClientTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
+      ServerTLSCert: join(o.cryptoDir, 'tls', 'server.crt'),
+    })),
+    // Fabric's documented defaults, except the batch interval: SmartBFT cuts a batch after
+    // RequestBatchMaxInterval (BatchTimeout is Raft's), so the file's batchTimeout goes there.
+    SmartBFT: {
+      RequestBatchMaxInterval: `${cfg.orderer.batchTimeoutMs}ms`,
+      RequestForwardTimeout: '2s',
+      RequestComplainTimeout: '20s',
+      RequestAutoRemoveTimeout: '3m',
+      ViewChangeResendInterval: '5s',
+      ViewChangeTimeout: '20s',
+      LeaderHeartbeatTimeout: '1m',
+      LeaderHeartbeatCount: 10,
+      CollectTimeout: '1s',
+      IncomingMessageBufferSize: 200,
+      RequestPoolSize: 100000,
     },
   };
 }

@@ -26,7 +26,7 @@ import { healthy, metricValue, waitUntil } from './readiness.ts';
 import { planTopology, type Topology } from './topology.ts';
 
 const NODE_START_TIMEOUT_MS = 30_000;
-const RAFT_LEADER_TIMEOUT_MS = 30_000;
+const CONSENSUS_TIMEOUT_MS = 30_000;
 const GOSSIP_TIMEOUT_MS = 60_000;
 const GATEWAY_READY_TIMEOUT_MS = 60_000;
 
@@ -57,12 +57,25 @@ export interface FabricNetworkHandle extends NetworkHandle {
  */
 export async function startFabricNetwork(cfg: FabricNetworkFileConfig, opts: StartFabricOptions = {}): Promise<FabricNetworkHandle> {
   const bin = await findFabricBinaries(cfg.file, cfg.binaries, opts.env);
+  checkConsensusSupported(cfg, bin);
   try {
     return await bringUp(cfg, bin, opts);
   } catch (err) {
     if (!/address already in use/.test((err as Error).message)) throw err;
     opts.log?.(`fabric network "${cfg.name}": a port was taken before its node could bind it; starting again on fresh ports`);
     return bringUp(cfg, bin, opts);
+  }
+}
+
+/** SmartBFT exists from Fabric 3.0 on: a 2.x orderer would refuse the channel's genesis block. */
+function checkConsensusSupported(cfg: FabricNetworkFileConfig, bin: FabricBinaries): void {
+  if (cfg.orderer.type === 'BFT' && bin.major < 3) {
+    throw new ConfigError(
+      cfg.file,
+      'orderer.type',
+      `BFT (SmartBFT) needs Fabric 3.x, but the binaries found through ${bin.source} (${bin.tools.peer}) are Fabric ${bin.version}`,
+      'point `binaries:` or FABRIC_BIN at a Fabric 3.x release, or write `type: etcdraft` to run Raft on this one',
+    );
   }
 }
 
@@ -97,7 +110,7 @@ async function bringUp(cfg: FabricNetworkFileConfig, bin: FabricBinaries, opts: 
     step('crypto');
 
     const builderDir = installBuilder(join(stateDir, 'builder'));
-    for (const o of topology.orderers) writeOrdererConfig(bin.configDir, o);
+    for (const o of topology.orderers) writeOrdererConfig(bin.configDir, o, cfg.orderer.type);
     for (const org of topology.orgs) for (const p of org.peers) writePeerConfig(bin.configDir, p, org, builderDir);
     const nodes = startNodes(topology, bin, procs);
     const blocks = await createGenesisBlocks(cfg, topology, bin, procs);
@@ -108,7 +121,8 @@ async function bringUp(cfg: FabricNetworkFileConfig, bin: FabricBinaries, opts: 
     for (const ch of cfg.channels) {
       const block = blocks.get(ch.name)!;
       await joinOrderers(ch.name, block, topology, bin, procs, nodeProcesses);
-      await waitUntil(`a Raft leader on channel ${ch.name}`, () => raftLeader(topology, ch.name), RAFT_LEADER_TIMEOUT_MS, nodeProcesses);
+      if (cfg.orderer.type === 'BFT') await waitUntil(`the ${topology.orderers.length} SmartBFT orderers to agree on a leader for channel ${ch.name}`, () => bftLeader(topology, ch.name), CONSENSUS_TIMEOUT_MS, nodeProcesses);
+      else await waitUntil(`a Raft leader on channel ${ch.name}`, () => raftLeader(topology, ch.name), CONSENSUS_TIMEOUT_MS, nodeProcesses);
       await joinPeers(ch.name, block, topology, bin, procs, nodeProcesses);
     }
     step('channels joined');
@@ -191,6 +205,27 @@ function startNodes(topology: Topology, bin: FabricBinaries, procs: ProcessSuper
 async function raftLeader(topology: Topology, channel: string): Promise<boolean> {
   const values = await Promise.all(topology.orderers.map((o) => metricValue(o.operationsPort, 'consensus_etcdraft_is_leader', { channel })));
   return values.some((v) => v === 1);
+}
+
+/**
+ * SmartBFT has no Raft leader metric; Fabric 3 exports its own per channel: `consensus_BFT_cluster_size`
+ * (consenters in the channel's config), `consensus_BFT_leader_id` (the leader of the current view) and
+ * `consensus_BFT_is_leader`. Ready when every orderer counts all of them, they all name the same leader,
+ * and that leader says it is the leader.
+ */
+async function bftLeader(topology: Topology, channel: string): Promise<boolean> {
+  const n = topology.orderers.length;
+  const views = await Promise.all(
+    topology.orderers.map(async (o) => ({
+      size: await metricValue(o.operationsPort, 'consensus_BFT_cluster_size', { channel }),
+      leader: await metricValue(o.operationsPort, 'consensus_BFT_leader_id', { channel }),
+      isLeader: await metricValue(o.operationsPort, 'consensus_BFT_is_leader', { channel }),
+    })),
+  );
+  const leader = views[0].leader;
+  if (!leader || views.some((v) => v.size !== n || v.leader !== leader)) return false;
+  // Consenter IDs are 1-based, in the orderers' order (channel.ts).
+  return views[leader - 1]?.isLeader === 1;
 }
 
 /** Every peer knows every other peer of the channel, its own organization's and the others'. */

@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
+import type { FabricOrdererType } from './config.ts';
 import type { OrdererNode, OrgLayout, PeerNode } from './topology.ts';
 
 type Obj = Record<string, unknown>;
@@ -72,8 +73,13 @@ export function writePeerConfig(sampleDir: string, peer: PeerNode, org: OrgLayou
   writeFileSync(join(peer.homeDir, 'core.yaml'), dump(core, { lineWidth: -1 }), { mode: 0o600 });
 }
 
-/** Writes `<orderer.homeDir>/orderer.yaml`: no system channel, channel participation on. */
-export function writeOrdererConfig(sampleDir: string, node: OrdererNode): void {
+/**
+ * Writes `<orderer.homeDir>/orderer.yaml`: no system channel, channel participation on. Raft and
+ * SmartBFT share it: both talk over the general listener with the node's TLS certificate on the
+ * client side too (the consenters' ClientTLSCert in configtx.yaml), and both keep a write-ahead log
+ * per channel under Consensus.WALDir.
+ */
+export function writeOrdererConfig(sampleDir: string, node: OrdererNode, consensus: FabricOrdererType = 'etcdraft'): void {
   const doc = load(readFileSync(join(sampleDir, 'orderer.yaml'), 'utf8')) as Obj;
   const tlsDir = join(node.cryptoDir, 'tls');
   const general = obj(doc, 'General');
@@ -111,7 +117,8 @@ export function writeOrdererConfig(sampleDir: string, node: OrdererNode): void {
     },
   };
   obj(doc, 'ChannelParticipation').Enabled = true;
-  Object.assign(obj(doc, 'Consensus'), { WALDir: join(node.homeDir, 'data', 'etcdraft', 'wal'), SnapDir: join(node.homeDir, 'data', 'etcdraft', 'snapshot') });
+  const consensusDir = join(node.homeDir, 'data', consensus === 'BFT' ? 'smartbft' : 'etcdraft');
+  Object.assign(obj(doc, 'Consensus'), { WALDir: join(consensusDir, 'wal'), SnapDir: join(consensusDir, 'snapshot') });
   mkdirSync(node.homeDir, { recursive: true, mode: 0o700 });
   writeFileSync(join(node.homeDir, 'orderer.yaml'), dump(doc, { lineWidth: -1 }), { mode: 0o600 });
 }

@@ -22,6 +22,8 @@ export interface OrdererNode {
   operationsPort: number;
   /** cryptogen's folder for this node (msp/, tls/). */
   cryptoDir: string;
+  /** Its enrollment certificate (msp/signcerts): how SmartBFT consenters know each other. */
+  signCert: string;
   /** Its FABRIC_CFG_PATH (orderer.yaml) and ledger. */
   homeDir: string;
 }
@@ -83,6 +85,7 @@ export async function planTopology(cfg: FabricNetworkFileConfig, stateDir: strin
       adminPort: ports.shift()!,
       operationsPort: ports.shift()!,
       cryptoDir: join(ordDomainDir, 'orderers', host),
+      signCert: join(ordDomainDir, 'orderers', host, 'msp', 'signcerts', `${host}-cert.pem`),
       homeDir: join(stateDir, 'nodes', `orderer${i}`),
     };
   });
