@@ -6,15 +6,19 @@
 import type { BaselineComparison, GatedRound, MetricComparison } from '../baseline/types.ts';
 import { mdText } from './markdown.ts';
 
-const signed = (ratio: number) => {
+/** A ratio as a signed change: 0.872 -> `-12.8%`. */
+export const signed = (ratio: number) => {
   const pct = (ratio - 1) * 100;
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
 };
 
+/** Digits a metric's medians are shown with. */
+export const metricDigits = (metric: MetricComparison['metric']) => (metric === 'successRate' ? 4 : metric === 'throughput' ? 1 : 2);
+
 /** One metric's comparison on one line. */
 export function metricLine(c: MetricComparison): string {
   const interval = c.interval ? ` [${signed(c.interval[0])} .. ${signed(c.interval[1])}]` : '';
-  const digits = c.metric === 'successRate' ? 4 : c.metric === 'throughput' ? 1 : 2;
+  const digits = metricDigits(c.metric);
   return `${c.metric} ${signed(c.ratio)}${interval} allowed ${c.margin}: ${c.verdict} (median ${c.candidateMedian.toFixed(digits)} vs ${c.baselineMedian.toFixed(digits)})`;
 }
 

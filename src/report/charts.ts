@@ -3,6 +3,8 @@
  * browser; assets/report.js only draws these specs with uPlot. A chart is made only when it has
  * something to draw, so every chart on the page has lines.
  */
+import type { GatedRound } from '../baseline/types.ts';
+import { decodeHistogram, latencyAtPercentiles } from '../stats/hdr.ts';
 import type { LatencyStats, ResourceRow, RoundResult } from '../stats/types.ts';
 
 /** One line of a chart. */
@@ -71,6 +73,66 @@ function distribution(id: string, title: string, lines: Array<[string, LatencySt
   };
 }
 
+/** Colour of the baseline's line in the overlay (the round's own is PALETTE[0]). */
+export const BASELINE_COLOR = PALETTE[3];
+
+/**
+ * Points of the overlay's percentile curve: finer than the table's, so a shift in the body or the
+ * tail of the distribution shows where it is. [name, percentile, the LatencyStats figure if any].
+ */
+export const CURVE_PERCENTILES: Array<[string, number, keyof LatencyStats | null]> = [
+  ['min', 0, 'min'],
+  ['p10', 10, null],
+  ['p25', 25, null],
+  ['p50', 50, 'p50'],
+  ['p75', 75, 'p75'],
+  ['p90', 90, 'p90'],
+  ['p95', 95, 'p95'],
+  ['p99', 99, 'p99'],
+  ['p99.9', 99.9, 'p999'],
+];
+
+/** The curve of an encoded histogram; null when it cannot be read (the baseline store checks them). */
+function curveOf(encoded: string | undefined): number[] | null {
+  if (!encoded) return null;
+  try {
+    return latencyAtPercentiles(
+      decodeHistogram(encoded),
+      CURVE_PERCENTILES.map(([, p]) => p),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The round's latency distribution over its baseline's, both as percentile curves from their
+ * histograms (the sums of their repeats'). Only for a round compared with a baseline that kept one.
+ * A round without its own histogram (an older result) shows the percentiles it has.
+ */
+export function baselineChart(round: GatedRound, prefix: string): ChartSpec | null {
+  const b = round.baseline;
+  if (b?.status !== 'compared') return null;
+  const baseline = curveOf(b.baselineLatencyHistogram);
+  if (!baseline) return null;
+  const own = curveOf(round.latencyHistogram) ?? CURVE_PERCENTILES.map(([, , key]) => (key && round.latency.count > 0 ? round.latency[key] : null));
+  const repeats = (n: number | undefined) => (n === undefined ? '' : `, ${n} repeat${n === 1 ? '' : 's'}`);
+  return {
+    id: `${prefix}-baseline`,
+    title: 'Latency distribution against the baseline',
+    x: CURVE_PERCENTILES.map((_, i) => i),
+    xLabel: 'percentile',
+    xTicks: CURVE_PERCENTILES.map(([name]) => name),
+    yLabel: 'latency (ms)',
+    yUnit: 'ms',
+    series: [
+      // Drawn first and wide, underneath: where both curves agree the baseline still shows around this run's.
+      { label: `baseline${b.recordedAt ? ` (recorded ${b.recordedAt}${repeats(b.baselineRepeats)})` : ''}`, values: baseline, color: BASELINE_COLOR, width: 5 },
+      { label: `this run${repeats(b.candidateRepeats)}`, values: own, color: color(0) },
+    ],
+  };
+}
+
 function resourceChart(id: string, title: string, rows: ResourceRow[], pick: (p: ResourceRow['series'][number]) => number | null, yLabel: string, yUnit: string): ChartSpec | null {
   // Monitors sample on their own clock; the union of sample times is the x axis, gaps where a row has none.
   const times = [...new Set(rows.flatMap((r) => r.series.map((p) => p.t)))].sort((a, b) => a - b);
@@ -84,9 +146,13 @@ function resourceChart(id: string, title: string, rows: ResourceRow[], pick: (p:
   return { id, title, x: times, xLabel: 'seconds since round start', yLabel, yUnit, series };
 }
 
-/** Charts of one round, in page order; `prefix` makes the DOM ids unique across rounds. */
+/**
+ * Charts of one round, in page order; `prefix` makes the DOM ids unique across rounds. The baseline
+ * overlay, when there is one, comes first (its id ends in `-baseline`; the page shows it in the
+ * round's baseline section).
+ */
 export function roundCharts(round: RoundResult, prefix: string): ChartSpec[] {
-  const charts: Array<ChartSpec | null> = [];
+  const charts: Array<ChartSpec | null> = [baselineChart(round, prefix)];
   const points = round.series ?? [];
   if (points.length > 0) {
     const x = points.map((p) => p.second);

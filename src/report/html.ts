@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GatedRound } from '../baseline/types.ts';
 import type { ExpectationOutcome, LatencyStats, RoundResult } from '../stats/types.ts';
+import { baselineHeadline, baselineSource, metricDigits, signed } from './baseline.ts';
 import { type ChartSpec, roundCharts } from './charts.ts';
 import { ROUND_TABLE_HEADERS, unsettledLines } from './console.ts';
 import { bytes, count, duration, ms, originText, percent, tps } from './format.ts';
@@ -216,7 +218,42 @@ function metricsTable(r: RoundResult): string {
   return `<h3>Metrics</h3>${body}${note}`;
 }
 
-function roundSection(r: RoundResult, n: number, charts: ChartSpec[]): string {
+const chartHolder = (c: ChartSpec) => `<div class="chart" id="${esc(c.id)}" data-chart="${esc(c.id)}"></div>`;
+
+/**
+ * A round beside its baseline: the verdict, what it was compared against, one row per gated figure
+ * (change, interval, margin, verdict, both medians), and the overlay of both latency distributions.
+ */
+function baselineSection(r: GatedRound, overlay: ChartSpec | undefined): string {
+  const b = r.baseline;
+  if (!b) return '';
+  const cls = b.status === 'recorded' ? 'none' : b.pass ? 'pass' : 'fail';
+  const parts = [`<h3>Against the baseline</h3>`, `<p class="baseline-head"><span class="badge ${cls}">${esc(baselineHeadline(b))}</span> against ${esc(baselineSource(b))}</p>`];
+  if (b.metrics.length > 0) {
+    const verdictCell = (v: string): Cell => ({ html: esc(v), cls: v === 'regression' || v === 'too few repeats' ? 'bad' : v === 'improvement' ? 'ok' : '' });
+    const rows = b.metrics.map((m): Cell[] => [
+      txt(m.metric),
+      num(signed(m.ratio)),
+      num(m.interval ? `${signed(m.interval[0])} .. ${signed(m.interval[1])}` : '-'),
+      num(m.margin),
+      verdictCell(m.verdict),
+      num(m.candidateMedian.toFixed(metricDigits(m.metric))),
+      num(m.baselineMedian.toFixed(metricDigits(m.metric))),
+    ]);
+    const heads = ['Figure', ...['Change', 'Interval (90%)', 'Allowed'].map((text) => ({ text, num: true })), 'Verdict', ...['This run (median)', 'Baseline (median)'].map((text) => ({ text, num: true }))];
+    parts.push(table(heads, rows, 'baseline'));
+  }
+  if (b.differences?.length) parts.push(`<ul class="differences">${b.differences.map((d) => `<li>differs: <code>${esc(d)}</code></li>`).join('')}</ul>`);
+  if (overlay) parts.push(`<div class="charts">${chartHolder(overlay)}</div>`);
+  else if (b.status === 'compared' && !b.baselineLatencyHistogram) {
+    parts.push('<p class="note">This baseline has no latency distribution to draw (it was recorded before ledgerbench kept histograms); record it again with <code>npx vitest run --project perf -u</code> to see it here.</p>');
+  }
+  return parts.join('\n');
+}
+
+function roundSection(r: RoundResult, n: number, allCharts: ChartSpec[]): string {
+  const overlay = allCharts.find((c) => c.id.endsWith('-baseline'));
+  const charts = allCharts.filter((c) => c !== overlay);
   const v = roundVerdict(r);
   const parts: string[] = [];
   parts.push(`<div class="round-head"><h2>Round ${n}: ${esc(r.label)}</h2>${badge(v)}</div>`);
@@ -247,8 +284,11 @@ function roundSection(r: RoundResult, n: number, charts: ChartSpec[]): string {
     );
   }
   if ((r.expectations ?? []).length > 0) parts.push(`<h3>Expectations</h3>${expectationList(r.expectations)}`);
+  // The gate's verdict first: on a pull request it is what the reader came for.
+  const against = baselineSection(r, overlay);
+  if (against) parts.push(against);
   if (charts.length > 0) {
-    parts.push(`<div class="charts">${charts.map((c) => `<div class="chart" id="${esc(c.id)}" data-chart="${esc(c.id)}"></div>`).join('')}</div>`);
+    parts.push(`<div class="charts">${charts.map(chartHolder).join('')}</div>`);
   }
   parts.push(latencyTable(r));
   const failures = failuresTable(r);
