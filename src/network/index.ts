@@ -1,7 +1,8 @@
 /**
  * Bringing a network up and down. `type: embedded` network files run in a child process (the
- * embedded Fabric network); any other network file is a Fabric connection profile, for which only
- * Caliper's `caliper.command.start` / `end` are run.
+ * embedded Fabric network); any other network file is a Fabric connection profile, for which
+ * Caliper's `caliper.command.start` / `end` are run and, when the profile asks for it (chaincodes with
+ * a `path`, `created: false`), the channel and lifecycle steps through the peer CLI (existing/).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { loadNetworkFile, type ProfileNetworkConfig } from '../config/network-fi
 import { caliperWorkspace } from '../connectors/fabric-gateway/profile.ts';
 import { checkFabricProfile } from '../connectors/fabric-legacy/choose-connector.ts';
 import type { NetworkProcessMessage } from './embedded/main.ts';
+import { type ExistingNetworkSetup, setUpExistingNetwork } from './existing/deploy.ts';
+import { readDeployPlan } from './existing/plan.ts';
 import { startFabricNetwork } from './fabric/network.ts';
 import { startFabric14Network } from './fabric/v1/network.ts';
 import { fabricNetworkUp } from './fabric/up.ts';
@@ -39,7 +42,7 @@ export interface StartNetworkOptions {
  */
 export async function startNetwork(file: string, opts: StartNetworkOptions = {}): Promise<NetworkHandle> {
   const cfg = loadNetworkFile(file);
-  if (cfg.type === 'profile') return startProfile(cfg);
+  if (cfg.type === 'profile') return startProfile(cfg, opts);
   if (cfg.type === 'fabric') return cfg.version === '1.4' ? startFabric14Network(cfg, { log: opts.log }) : startFabricNetwork(cfg, { log: opts.log });
   const dir = mkdtempSync(join(tmpdir(), 'ledgerbench-network-'));
   const child = spawnNetwork(cfg.file, dir, 'owned', ['ignore', 'pipe', 'pipe', 'ipc']);
@@ -251,17 +254,30 @@ async function checkProfile(cfg: ProfileNetworkConfig): Promise<{ workspace: str
   return { workspace, connector };
 }
 
-async function startProfile(cfg: ProfileNetworkConfig): Promise<NetworkHandle> {
+async function startProfile(cfg: ProfileNetworkConfig, opts: StartNetworkOptions): Promise<NetworkHandle> {
   // Caliper runs its commands in the workspace (`cd <workspace>; <command>`).
   const { workspace, connector } = await checkProfile(cfg);
+  // What the file asks to deploy (chaincodes with a path, created: false) is checked before anything runs.
+  const plan = await readDeployPlan(cfg.file, cfg.raw, workspace);
   if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
+  const end = () => (cfg.commands.end ? runCommand(cfg.commands.end, workspace, 'caliper.command.end', cfg.file) : Promise.resolve());
+  let setup: ExistingNetworkSetup | undefined;
+  if (plan) {
+    try {
+      setup = await setUpExistingNetwork(plan, { log: opts.log });
+    } catch (err) {
+      // What the start command brought up goes down again, as after a run.
+      await end().catch(() => {});
+      throw err;
+    }
+  }
   let stopped: Promise<void> | undefined;
   return {
     ref: { connector, file: cfg.file, workspace },
-    pids: [],
+    pids: setup?.services.map((p) => ({ pid: p.pid, name: p.name })) ?? [],
     metricsUrls: [],
     stop: () => {
-      stopped ??= cfg.commands.end ? runCommand(cfg.commands.end, workspace, 'caliper.command.end', cfg.file) : Promise.resolve();
+      stopped ??= (setup?.stop() ?? Promise.resolve()).then(end);
       return stopped;
     },
   };

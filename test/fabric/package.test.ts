@@ -47,7 +47,7 @@ describe('chaincode-as-a-service package', () => {
     expect(buildCcaasPackage({ ...cc, version: '1.1' }).label).toBe('simple_1.1');
   });
 
-  test("the builder claims only ledgerbench's packages and hands each peer its own connection file", () => {
+  test("the builder claims ledgerbench's packages and Fabric's ccaas ones only, and hands each peer its connection file", () => {
     const root = installBuilder(join(temp(), 'builder'));
     const meta = temp();
     const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -58,8 +58,18 @@ describe('chaincode-as-a-service package', () => {
         return (err as { status: number }).status;
       }
     };
-    writeFileSync(join(meta, 'metadata.json'), JSON.stringify({ type: 'ccaas', label: 'x_1' }));
+    writeFileSync(join(meta, 'metadata.json'), JSON.stringify({ type: 'golang', label: 'x_1' }));
     expect(run('detect', ['/src', meta])).not.toBe(0);
+    // Fabric's standard ccaas package (what ledgerbench installs on networks someone else runs): the
+    // address comes from the package's own connection.json.
+    writeFileSync(join(meta, 'metadata.json'), JSON.stringify({ type: 'ccaas', label: 'x_1' }));
+    expect(run('detect', ['/src', meta])).toBe(0);
+    const src = temp();
+    const stdOut = temp();
+    expect(run('build', [src, meta, stdOut])).not.toBe(0);
+    writeFileSync(join(src, 'connection.json'), '{"address":"127.0.0.1:8888","dial_timeout":"10s","tls_required":false}');
+    expect(run('build', [src, meta, stdOut])).toBe(0);
+    expect(JSON.parse(readFileSync(join(stdOut, 'connection.json'), 'utf8'))).toMatchObject({ address: '127.0.0.1:8888' });
     writeFileSync(join(meta, 'metadata.json'), JSON.stringify({ type: 'ledgerbench-ccaas', label: 'simple_1.0' }));
     expect(run('detect', ['/src', meta])).toBe(0);
 

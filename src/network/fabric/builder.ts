@@ -7,6 +7,10 @@
  * service ledgerbench started. Every peer installs the same package (one package id for the channel's
  * definition) and still reaches its own chaincode process.
  *
+ * It also accepts Fabric's own `ccaas` packages (what fabric-samples' test-network peers build with
+ * Fabric's ccaas builder, and what ledgerbench installs on networks someone else started,
+ * src/network/existing): their code archive carries connection.json itself, which build copies.
+ *
  * The scripts are written to the network's state folder at bring-up, so they are executable wherever
  * ledgerbench is installed from.
  */
@@ -16,16 +20,25 @@ import { CCAAS_DIR_ENV } from './node-config.ts';
 
 /** The metadata.json `type` this builder claims. */
 export const CCAAS_TYPE = 'ledgerbench-ccaas';
+/** The metadata.json `type` of Fabric's own chaincode-as-a-service packages, accepted too. */
+export const STANDARD_CCAAS_TYPE = 'ccaas';
 
 // Arguments: CHAINCODE_SOURCE_DIR CHAINCODE_METADATA_DIR
 const DETECT = `#!/bin/sh
-# Claims only packages made by ledgerbench for chaincode-as-a-service.
-grep -q '"type":"${CCAAS_TYPE}"' "$2/metadata.json" 2>/dev/null
+# Claims ledgerbench's chaincode-as-a-service packages and Fabric's standard ccaas ones.
+grep -Eq '"type" *: *"(${CCAAS_TYPE}|${STANDARD_CCAAS_TYPE})"' "$2/metadata.json" 2>/dev/null
 `;
 
 // Arguments: CHAINCODE_SOURCE_DIR CHAINCODE_METADATA_DIR BUILD_OUTPUT_DIR
 const BUILD = `#!/bin/sh
 set -eu
+if grep -Eq '"type" *: *"${STANDARD_CCAAS_TYPE}"' "$2/metadata.json"; then
+  # Fabric's standard ccaas package: the address is in the package's own connection.json.
+  if [ ! -f "$1/connection.json" ]; then echo "ccaas package without connection.json" >&2; exit 1; fi
+  cp "$1/connection.json" "$3/connection.json"
+  cp "$2/metadata.json" "$3/metadata.json"
+  exit 0
+fi
 label=$(sed -n 's/.*"label":"\\([^"]*\\)".*/\\1/p' "$2/metadata.json")
 conn="\${${CCAAS_DIR_ENV}:-}/$label.json"
 if [ -z "\${${CCAAS_DIR_ENV}:-}" ] || [ ! -f "$conn" ]; then

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CCAAS_TYPE } from './builder.ts';
+import { CCAAS_TYPE, STANDARD_CCAAS_TYPE } from './builder.ts';
 import type { FabricChaincodeConfig } from './config.ts';
 
 /** A package ready to install, and the id the peers will give it. */
@@ -33,8 +33,29 @@ export function buildCcaasPackage(cc: FabricChaincodeConfig): ChaincodePackage {
   return { label, packageId: `${label}:${createHash('sha256').update(bytes).digest('hex')}`, bytes };
 }
 
+/**
+ * Builds Fabric's standard `ccaas` package of `cc` (label `<name>_<version>`), whose code archive
+ * holds the `connection.json` every peer dials (`address`, no TLS) and `ledgerbench.json` (name,
+ * version, folder hash), from which a later start tells whether the installed package is this
+ * folder's. For peers someone else runs (Fabric's ccaas builder, or ledgerbench's).
+ */
+export function buildStandardCcaasPackage(cc: Pick<FabricChaincodeConfig, 'name' | 'version' | 'path'>, address: string): ChaincodePackage {
+  const label = `${cc.name}_${cc.version}`;
+  const description = { name: cc.name, version: cc.version, sourceSha256: hashFolder(cc.path) };
+  const code = gzipSync(tar([
+    { name: 'connection.json', data: Buffer.from(`${JSON.stringify({ address, dial_timeout: '10s', tls_required: false })}\n`) },
+    { name: 'ledgerbench.json', data: Buffer.from(`${JSON.stringify(description)}\n`) },
+  ]));
+  const metadata = Buffer.from(JSON.stringify({ type: STANDARD_CCAAS_TYPE, label }));
+  const bytes = gzipSync(tar([
+    { name: 'metadata.json', data: metadata },
+    { name: 'code.tar.gz', data: code },
+  ]));
+  return { label, packageId: `${label}:${createHash('sha256').update(bytes).digest('hex')}`, bytes };
+}
+
 /** SHA-256 over the chaincode folder's files (paths and contents), leaving out node_modules and .git. */
-function hashFolder(root: string): string {
+export function hashFolder(root: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
