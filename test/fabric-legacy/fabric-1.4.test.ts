@@ -4,14 +4,16 @@
  * chaincode dev mode with the Node chaincode started by ledgerbench, no TLS), reached through the
  * fabric-legacy connector, which its `version: "1.4"` network file picks. The seed's simple benchmark
  * runs unchanged through `ledgerbench run`, which brings the network up and down itself; open, query
- * and transfer rounds run through the engine; MVCC conflicts and a commit that comes too late get their
- * reasons. Nothing is left running afterwards.
+ * and transfer rounds run through the engine, the seed's open and query rounds also through the same
+ * network described in Caliper 0.1's `fabric` adapter JSON (with a round label -> channel context);
+ * MVCC conflicts and a commit that comes too late get their reasons. Nothing is left running afterwards.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeRound } from '../../src/config/round.ts';
+import { checkFabricProfile } from '../../src/connectors/fabric-legacy/choose-connector.ts';
 import { createFabricLegacyConnector } from '../../src/connectors/fabric-legacy/index.ts';
 import type { Connector, TxOutcome } from '../../src/connectors/types.ts';
 import { runRound } from '../../src/engine/manager.ts';
@@ -20,6 +22,7 @@ import type { Fabric14NetworkHandle } from '../../src/network/fabric/v1/network.
 import { ledgerbenchCli, REPO } from '../cli/child.ts';
 import { processesUsing, type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
 import { alive, eventually } from '../support/processes.ts';
+import { writeCaliperFabricJson } from './caliper-fabric-json.ts';
 
 const NETWORK = resolve(import.meta.dirname, 'fixtures/legacy-14.yaml');
 const SEED_SIMPLE = resolve(REPO, 'fixtures/seed-configs/benchmark/simple');
@@ -95,6 +98,32 @@ describe('Fabric 1.4.12 through fabric-legacy', () => {
         ['query', 40, 0],
         ['transfer', 20, 0],
       ]);
+
+      // The same network as a Caliper 0.1 `fabric` adapter JSON file (cryptodir relative to the
+      // workspace, Admin@<domain> identities, events ports and CAs that go unused, a context mapping):
+      // the seed's open and query rounds, v0.1 callbacks unchanged, go through it to mychannel.
+      const jsonStarted = performance.now();
+      const json = writeCaliperFabricJson(handle.stateDir, join(dir, 'fabric-go.json'), { open: 'mychannel', query: 'mychannel' });
+      expect(await checkFabricProfile(json, JSON.parse(readFileSync(json, 'utf8')), handle.stateDir)).toBe('fabric-legacy');
+      const oldEnv = { ...env, network: { connector: 'fabric-legacy', file: json, workspace: handle.stateDir } };
+      const oldRound = (label: string, workload: string, tps: number, roundIndex: number, args?: Record<string, unknown>) =>
+        runRound(
+          normalizeRound({ label, workload, workers: 2, txNumber: 20, rateControl: { type: 'fixed-rate', opts: { tps } }, ...(args ? { arguments: args } : {}) }, { source: json, field: '', baseDir: SEED_SIMPLE, roundIndex }),
+          oldEnv,
+        );
+      const oldOpen = await oldRound('open', 'open.js', 20, 3, { money: 5 });
+      const oldQuery = await oldRound('query', 'query.js', 40, 4);
+      for (const r of [oldOpen, oldQuery]) console.log(`1.4 through the fabric JSON, ${r.label}: succ ${r.succeeded} fail ${r.failed} ${r.throughput.toFixed(1)} tps p95 ${r.latency.p95} ms`, r.failuresByReason);
+      expect([oldOpen, oldQuery].map((r) => [r.label, r.succeeded, r.failed])).toEqual([
+        ['open', 20, 0],
+        ['query', 20, 0],
+      ]);
+      const viaJson = await createFabricLegacyConnector({ workerIndex: 0, workerCount: 1, network: oldEnv.network, txTimeoutMs: 10_000 });
+      opened.push(viaJson);
+      expect([viaJson.bcType, viaJson.channelForLabel?.('open')]).toEqual(['fabric', 'mychannel']);
+      // open.js wrote 5 where the first open round wrote 100: the JSON's round went to mychannel.
+      expect(Buffer.from((await viaJson.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_0'] })).payload ?? []).toString()).toBe('5');
+      console.log(`the fabric JSON checks took ${((performance.now() - jsonStarted) / 1000).toFixed(1)}s`);
 
       const c = await createFabricLegacyConnector({ workerIndex: 1, workerCount: 2, network: handle.ref, txTimeoutMs: 10_000 });
       opened.push(c);

@@ -2,7 +2,8 @@
  * Which Fabric connector serves a connection profile. A profile says it in its `ledgerbench:` section
  * (`connector: fabric-legacy | fabric-gateway`, and optionally `fabricVersion: "1.4"`); otherwise the
  * file's shape decides: a Caliper fabric-ccp file (a `clients:` section, or `caliper.blockchain:
- * fabric-ccp`) was written for Fabric 1.x clients and goes to fabric-legacy, anything else (a Fabric
+ * fabric-ccp`) and a Caliper 0.1 `fabric` adapter file (a `fabric:` section) were written for Fabric
+ * 1.x clients and go to fabric-legacy, anything else (a Fabric
  * 2.4+ test-network profile, a Caliper 0.4+ network configuration, a ledgerbench connection file) to
  * fabric-gateway. A choice the network cannot serve fails here, before anything starts, saying why.
  */
@@ -32,6 +33,17 @@ export function chooseFabricConnector(file: string, doc: Obj): FabricConnectorTy
   if (chosen !== undefined && !(FABRIC_CONNECTORS as readonly unknown[]).includes(chosen)) {
     throw new ConfigError(file, 'ledgerbench.connector', `unknown Fabric connector ${JSON.stringify(chosen)}`, `write fabric-legacy (fabric-network 2.2: Fabric 1.4 to 2.x peers) or fabric-gateway (Gateway API: Fabric 2.4+), or leave it out`);
   }
+  if (isObj(doc.fabric)) {
+    if (chosen === 'fabric-gateway') {
+      throw new ConfigError(
+        file,
+        'ledgerbench.connector',
+        "this is a network file of Caliper 0.1's `fabric` adapter (a `fabric:` section), which only fabric-legacy reads",
+        'write `connector: fabric-legacy` or leave connector out; for fabric-gateway, write a connection profile of the network',
+      );
+    }
+    return 'fabric-legacy';
+  }
   if (chosen === 'fabric-gateway' && version && !gatewayServes(version)) {
     throw new ConfigError(
       file,
@@ -49,12 +61,15 @@ export function chooseFabricConnector(file: string, doc: Obj): FabricConnectorTy
 /**
  * Picks the connector and checks, with that connector's own reader, everything it will need from the
  * profile (keys, certificates, TLS CAs, orderers for fabric-legacy), so that a bad file fails once,
- * before anything starts. Resolves with the connector.
+ * before anything starts, and prints the fields fabric-legacy reads but cannot use, once. Resolves
+ * with the connector.
  */
 export async function checkFabricProfile(file: string, doc: Obj, workspace: string): Promise<FabricConnectorType> {
   const connector = chooseFabricConnector(file, doc);
-  if (connector === 'fabric-legacy') await loadLegacyNetwork(file, { workspace });
-  else await loadFabricNetwork(file, { workspace });
+  if (connector === 'fabric-legacy') {
+    // Said once here, where the network is opened, rather than by every worker that reads the file.
+    for (const line of (await loadLegacyNetwork(file, { workspace })).warnings) console.warn(`fabric-legacy: ${line}`);
+  } else await loadFabricNetwork(file, { workspace });
   return connector;
 }
 

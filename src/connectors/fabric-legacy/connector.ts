@@ -64,7 +64,7 @@ export const createFabricLegacyConnector: ConnectorFactory = async (ctx: Connect
     eventHandlerOptions: { commitTimeout: timeoutSec, endorseTimeout: timeoutSec },
     queryHandlerOptions: { timeout: timeoutSec, strategy: DefaultQueryHandlerStrategies.MSPID_SCOPE_ROUND_ROBIN },
   });
-  const connector = new FabricLegacyConnector(gateway, identity.mspId, new Set(net.base.peers.map((p) => p.name)), net.base.channel, ctx.txTimeoutMs, net.discovery.enabled);
+  const connector = new FabricLegacyConnector(gateway, identity.mspId, new Set(net.base.peers.map((p) => p.name)), net.base.channel, ctx.txTimeoutMs, net.discovery.enabled, net.bcType);
   connector.channelForLabel = (label) => channelForRoundLabel(net.base, label);
   try {
     await connector.warmUp();
@@ -102,7 +102,7 @@ interface ChannelState {
 
 class FabricLegacyConnector implements Connector {
   readonly type = 'fabric-legacy';
-  readonly bcType = 'fabric-ccp';
+  readonly bcType: string;
   /** The network file's round label -> channel mapping (Caliper 0.1 `context:`). */
   channelForLabel: (label: string) => string | undefined = () => undefined;
   readonly #gateway: Gateway;
@@ -114,7 +114,8 @@ class FabricLegacyConnector implements Connector {
   readonly #channels = new Map<string, Promise<ChannelState>>();
   #closed = false;
 
-  constructor(gateway: Gateway, mspId: string, profilePeers: Set<string>, channel: string, timeoutMs: number, discovery: boolean) {
+  constructor(gateway: Gateway, mspId: string, profilePeers: Set<string>, channel: string, timeoutMs: number, discovery: boolean, bcType: string) {
+    this.bcType = bcType;
     this.#gateway = gateway;
     this.#mspId = mspId;
     this.#profilePeers = profilePeers;

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../../config/errors.ts';
 import { parseYaml } from '../../config/yaml.ts';
 import { caliperWorkspace, type FabricNetworkConfig, loadFabricNetwork } from '../fabric-gateway/profile.ts';
+import { isCaliperFabricJson, readCaliperFabricJson } from './caliper-fabric-json.ts';
 
 /** An orderer a transaction can be broadcast to. */
 export interface LegacyOrdererConfig {
@@ -44,6 +45,13 @@ export interface LegacyNetworkConfig {
   /** Per channel; a channel without lists gets every peer and every orderer. */
   channelMembers: Record<string, LegacyChannelMembers>;
   discovery: LegacyDiscovery;
+  /**
+   * What v0.1 callbacks see as `bc.bcType`: `fabric` for the old fabric adapter's JSON files (whose
+   * modules send `{ verb, ... }` requests), `fabric-ccp` otherwise.
+   */
+  bcType: 'fabric' | 'fabric-ccp';
+  /** Fields read but without effect, one line per kind (printed once when the network is opened). */
+  warnings: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -59,6 +67,9 @@ export const LEGACY_OPTION_KEYS = ['discovery', 'asLocalhost'] as const;
  * orderers) and on when it lists none (a connection file or a test-network profile, which name peers
  * only). `asLocalhost` defaults to true, fabric-network's and Caliper's default.
  *
+ * A network file of Caliper 0.1's `fabric` adapter (a `fabric:` mapping) is read by
+ * caliper-fabric-json.ts; discovery is off for it unless asked for.
+ *
  * @throws ConfigError naming the file, the field and the fix.
  */
 export async function loadLegacyNetwork(
@@ -66,18 +77,22 @@ export async function loadLegacyNetwork(
   opts: { workspace?: string; options?: Record<string, unknown> } = {},
 ): Promise<LegacyNetworkConfig> {
   const workspace = resolve(opts.workspace ?? caliperWorkspace());
+  const early = tryReadDocument(resolve(file));
+  if (early && isCaliperFabricJson(early)) {
+    const path = resolve(file);
+    const old = readCaliperFabricJson(path, early, workspace);
+    // The old adapter sent to its peers and orderer: discovery only when asked for.
+    const discovery = readDiscovery(path, early, opts.options, false);
+    return { ...old, discovery, bcType: 'fabric' };
+  }
   const base = await loadFabricNetwork(file, { workspace });
   const path = base.file;
   const doc = readDocument(path);
-  const section = isObj(doc.ledgerbench) ? doc.ledgerbench : {};
-  const fromOptions = readDiscoveryFields(path, 'options', opts.options ?? {});
-  const fromFile = readDiscoveryFields(path, 'ledgerbench', section);
 
   const orderers = base.format === 'connection-profile' ? profileOrderers(path, doc, workspace) : [];
   const channelMembers = profileChannelMembers(path, doc, base, orderers);
-  const enabled = fromOptions.enabled ?? fromFile.enabled ?? orderers.length === 0;
-  const asLocalhost = fromOptions.asLocalhost ?? fromFile.asLocalhost ?? true;
-  if (!enabled && orderers.length === 0) {
+  const discovery = readDiscovery(path, doc, opts.options, orderers.length === 0);
+  if (!discovery.enabled && orderers.length === 0) {
     throw new ConfigError(
       path,
       'orderers',
@@ -86,11 +101,31 @@ export async function loadLegacyNetwork(
     );
   }
   for (const [channel, members] of Object.entries(channelMembers)) {
-    if (!enabled && members.orderers.length === 0) {
+    if (!discovery.enabled && members.orderers.length === 0) {
       throw new ConfigError(path, `channels.${channel}.orderers`, 'lists no orderer while discovery is off', 'list at least one orderer of the orderers: section');
     }
   }
-  return { base, orderers, channelMembers, discovery: { enabled, asLocalhost } };
+  return { base, orderers, channelMembers, discovery, bcType: 'fabric-ccp', warnings: [] };
+}
+
+/** Discovery settings: the options, else the file's `ledgerbench:` section, else `enabledByDefault`. */
+function readDiscovery(path: string, doc: Obj, options: Record<string, unknown> | undefined, enabledByDefault: boolean): LegacyDiscovery {
+  const section = isObj(doc.ledgerbench) ? doc.ledgerbench : {};
+  const fromOptions = readDiscoveryFields(path, 'options', options ?? {});
+  const fromFile = readDiscoveryFields(path, 'ledgerbench', section);
+  return {
+    enabled: fromOptions.enabled ?? fromFile.enabled ?? enabledByDefault,
+    asLocalhost: fromOptions.asLocalhost ?? fromFile.asLocalhost ?? true,
+  };
+}
+
+/** The parsed file, or undefined when it cannot be read or parsed (loadFabricNetwork then says why). */
+function tryReadDocument(path: string): Obj | undefined {
+  try {
+    return readDocument(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function readDocument(path: string): Obj {
