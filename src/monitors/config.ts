@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { DaemonSpec, DockerTarget } from './docker.ts';
 import type { ProcessTarget } from './process.ts';
 import type { ScrapeTarget } from './prometheus.ts';
-import type { KnownProcess, WarnFn } from './types.ts';
+import { type KnownProcess, type MetricsUrl, metricsUrlOf, type WarnFn } from './types.ts';
 
 /** What the block asks for, ready to build monitors from. */
 export interface MonitorPlan {
@@ -24,7 +24,7 @@ export interface PlanOptions {
   file: string;
   warn: WarnFn;
   ownProcesses?: KnownProcess[];
-  metricsUrls?: string[];
+  metricsUrls?: MetricsUrl[];
   intervalMs?: number;
 }
 
@@ -67,8 +67,13 @@ export function planMonitors(block: unknown, opts: PlanOptions): MonitorPlan {
   for (const p of opts.ownProcesses ?? []) {
     plan.process.push({ kind: 'pid', name: p.name, pid: p.pid, configured: false, origin: 'own process' });
   }
-  for (const url of opts.metricsUrls ?? []) {
-    if (!plan.prometheus.some((t) => t.url === url)) plan.prometheus.push({ url, origin: 'embedded network' });
+  for (const m of opts.metricsUrls ?? []) {
+    const url = metricsUrlOf(m);
+    const name = typeof m === 'string' ? undefined : m.name;
+    // A URL the block also lists keeps the block's origin (its warnings point there) and gets the name.
+    const listed = plan.prometheus.find((t) => t.url === url);
+    if (listed) listed.name ??= name;
+    else plan.prometheus.push({ url, ...(name ? { name } : {}), origin: 'network' });
   }
   return plan;
 }

@@ -1,19 +1,19 @@
 /**
  * Resource monitors: what the engine calls. createMonitors() reads Caliper's `monitor:` block (plus our
- * own processes and the embedded network's /metrics); MonitorSet runs them around the rounds.
+ * own processes and the network's /metrics, per node); MonitorSet runs them around the rounds.
  */
 import { planMonitors } from './config.ts';
 import { DockerMonitor } from './docker.ts';
 import { ProcessMonitor } from './process.ts';
 import { PrometheusMonitor } from './prometheus.ts';
-import type { KnownProcess, Monitor, WarnFn } from './types.ts';
+import type { KnownProcess, MetricsUrl, Monitor, WarnFn } from './types.ts';
 
 export { type MonitorPlan, planMonitors } from './config.ts';
 export { DockerMonitor } from './docker.ts';
 export { ProcessMonitor } from './process.ts';
 export { DEFAULT_FABRIC_METRICS, PrometheusMonitor } from './prometheus.ts';
 export { MonitorSet } from './set.ts';
-export type { KnownProcess, Monitor, WarnFn } from './types.ts';
+export { type KnownProcess, type MetricsUrl, metricsUrlOf, type Monitor, type NamedMetricsUrl, type WarnFn } from './types.ts';
 
 /** How to build the monitors besides the block itself. */
 export interface MonitorOptions {
@@ -23,8 +23,8 @@ export interface MonitorOptions {
   warn: WarnFn;
   /** ledgerbench's workers / embedded network, monitored by default (a row each, by name). */
   ownProcesses?: KnownProcess[];
-  /** The embedded network's /metrics URLs, scraped by default. */
-  metricsUrls?: string[];
+  /** The network's /metrics URLs (named after their nodes where known), scraped by default. */
+  metricsUrls?: MetricsUrl[];
   /** Overrides the block's interval. */
   intervalMs?: number;
 }

@@ -31,6 +31,8 @@ export const DEFAULT_FABRIC_METRICS: readonly string[] = [
   'ledger_blockstorage_commit_time',
   'ledger_statedb_commit_time',
   'consensus_etcdraft_committed_block_number',
+  // SmartBFT's (Fabric 3.x) counterpart of the Raft one.
+  'consensus_BFT_committed_block_number',
 ];
 
 /** Families of runtimes rather than of the system under test, left out when falling back to "all". */
@@ -41,6 +43,11 @@ const FALLBACK_CAP = 40;
 /** A URL to scrape and where it was configured (for warnings). */
 export interface ScrapeTarget {
   url: string;
+  /**
+   * The node serving it (`peer0.org1.example.com`), when the network named it: the figures' `source`
+   * is then this name, stable across runs (ports are not), and warnings give both.
+   */
+  name?: string;
   origin: string;
 }
 
@@ -57,8 +64,10 @@ export interface PrometheusMonitorOptions {
 
 interface UrlState {
   target: ScrapeTarget;
-  /** The URL as shown in figures and warnings: any password in it replaced. */
+  /** The URL as shown in warnings: any password in it replaced, after the node's name if known. */
   shown: string;
+  /** What the figures' `source` says: the node's name, else the shown URL. */
+  source: string;
   scrapes: Scrape[];
   warned: boolean;
   /** Chosen families the endpoint did not have, already warned about. */
@@ -77,7 +86,8 @@ export class PrometheusMonitor implements Monitor {
   constructor(private readonly opts: PrometheusMonitorOptions) {
     this.states = opts.targets.map((target) => ({
       target,
-      shown: redactUrl(target.url),
+      shown: target.name ? `${target.name} (${redactUrl(target.url)})` : redactUrl(target.url),
+      source: target.name ?? redactUrl(target.url),
       scrapes: [],
       warned: false,
       absent: new Set<string>(),
@@ -105,7 +115,7 @@ export class PrometheusMonitor implements Monitor {
     const metrics: MetricFigure[] = [];
     for (const s of this.states) {
       if (s.scrapes.length === 0) continue;
-      for (const name of this.chosen(s)) metrics.push(...reduceFamily(s.shown, name, s.scrapes));
+      for (const name of this.chosen(s)) metrics.push(...reduceFamily(s.source, name, s.scrapes));
       s.scrapes = [];
     }
     return { rows: [], metrics };

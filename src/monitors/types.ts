@@ -12,6 +12,23 @@ export interface KnownProcess {
   name: string;
 }
 
+/**
+ * A Prometheus /metrics endpoint of the network, named after the node that serves it (e.g.
+ * `peer0.org1.example.com`): figures and warnings then say which node they are about.
+ */
+export interface NamedMetricsUrl {
+  url: string;
+  name: string;
+}
+
+/** A /metrics URL as networks hand it over: named after its node, or plain (then labelled `network`). */
+export type MetricsUrl = string | NamedMetricsUrl;
+
+/** The URL of either form. */
+export function metricsUrlOf(m: MetricsUrl): string {
+  return typeof m === 'string' ? m : m.url;
+}
+
 export interface Monitor {
   readonly type: 'process' | 'docker' | 'prometheus';
   /** Begin sampling. */

@@ -65,7 +65,7 @@ export async function startNetwork(file: string, opts: StartNetworkOptions = {})
   return {
     ref: { connector: 'fabric-gateway', file: ready.connectionFile, operationsUrl: ready.operationsUrl },
     pids: [{ pid: ready.pid, name: `embedded-network:${cfg.name}` }],
-    metricsUrls: [`${ready.operationsUrl}/metrics`],
+    metricsUrls: [{ url: `${ready.operationsUrl}/metrics`, name: `embedded-network:${cfg.name}` }],
     stop: () => {
       stopped ??= killAndWait(child).finally(() => rmSync(dir, { recursive: true, force: true }));
       return stopped;

@@ -1,6 +1,6 @@
 /** What the plugin's global setup hands to test files (through Vitest's provide/inject). */
 import type { NetworkRef } from '../connectors/types.ts';
-import type { KnownProcess } from '../monitors/types.ts';
+import type { KnownProcess, MetricsUrl } from '../monitors/types.ts';
 import type { RoundResult } from '../stats/types.ts';
 
 /** Plugin options that reach the global setup (serializable). */
@@ -21,7 +21,7 @@ export interface LedgerbenchContext {
   runId: string;
   /** The network's own processes and metrics endpoints, monitored by default. */
   networkProcesses: KnownProcess[];
-  metricsUrls: string[];
+  metricsUrls: MetricsUrl[];
   monitor: unknown;
 }
 

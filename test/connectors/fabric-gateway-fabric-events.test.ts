@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createFabricGatewayConnector } from '../../src/connectors/fabric-gateway/index.ts';
+import { metricsUrlOf } from '../../src/monitors/types.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import type { NetworkHandle } from '../../src/network/types.ts';
 import { type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
@@ -31,7 +32,7 @@ afterAll(async () => {
 async function commitStatusCalls(): Promise<number> {
   let total = 0;
   for (const url of network!.metricsUrls) {
-    const text = await (await fetch(url)).text();
+    const text = await (await fetch(metricsUrlOf(url))).text();
     const line = text.split('\n').find((l) => l.startsWith('grpc_server_unary_requests_received{') && l.includes('method="CommitStatus"') && l.includes('service="gateway_Gateway"'));
     if (line) total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }

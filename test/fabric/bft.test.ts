@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadNetworkFile } from '../../src/config/network-file.ts';
 import { normalizeRound } from '../../src/config/round.ts';
 import { runRound } from '../../src/engine/manager.ts';
+import { createMonitors, MonitorSet } from '../../src/monitors/index.ts';
 import { metricValue } from '../../src/network/fabric/readiness.ts';
 import { type FabricNetworkHandle, startFabricNetwork } from '../../src/network/fabric/network.ts';
 import { alive, eventually } from '../support/processes.ts';
@@ -48,12 +49,9 @@ afterAll(async () => {
   }
 }, 60_000);
 
-/**
- * The orderers' operations ports, in consenter order (orderer0 is consenter 1): the handle lists the
- * nodes' metrics URLs in the order of its first pids (orderers, then peers).
- */
+/** The orderers' operations ports, in consenter order (orderer0 is consenter 1), from their named metrics URLs. */
 function ordererPorts(): number[] {
-  return handle.pids.flatMap((p, i) => (p.name.startsWith('orderer') ? [Number(new URL(handle.metricsUrls[i]).port)] : []));
+  return handle.metricsUrls.flatMap((m) => (typeof m !== 'string' && m.name.startsWith('orderer') ? [Number(new URL(m.url).port)] : []));
 }
 
 describe('a native Fabric 3.0.0 network with 4 SmartBFT orderers (2 orgs x 1 peer, TLS)', () => {
@@ -61,6 +59,7 @@ describe('a native Fabric 3.0.0 network with 4 SmartBFT orderers (2 orgs x 1 pee
     console.log(`fabric 3.0.0 bft4 bring-up: ${upSec.toFixed(1)}s ${JSON.stringify(handle.timings)}`);
     expect(handle.version).toBe('3.0.0');
     expect(handle.pids.map((p) => p.name)).toEqual(['orderer0', 'orderer1', 'orderer2', 'orderer3', 'peer0-org1', 'peer0-org2', 'chaincode-simple-peer0-org1', 'chaincode-simple-peer0-org2']);
+    expect(handle.metricsUrls.map((m) => (typeof m === 'string' ? m : m.name))).toEqual(['orderer0.example.com', 'orderer1.example.com', 'orderer2.example.com', 'orderer3.example.com', 'peer0.org1.example.com', 'peer0.org2.example.com']);
     const ports = ordererPorts();
     expect(ports).toHaveLength(4);
     for (const port of ports) {
@@ -77,14 +76,20 @@ describe('a native Fabric 3.0.0 network with 4 SmartBFT orderers (2 orgs x 1 pee
     const blocksBefore = await metricValue(ports[0], 'consensus_BFT_committed_block_number', { channel: CHANNEL });
     const env = { network: { ...handle.ref, channel: CHANNEL }, runId: 'bft4', networkProcesses: handle.pids };
     const origin = { source: FILE, field: '', baseDir: SEED_SIMPLE };
+    // The default monitors on the open round: every node's /metrics, reported under the node's name.
+    const monitors = new MonitorSet(createMonitors(undefined, { file: FILE, warn: (w) => console.warn(w), ownProcesses: handle.pids, metricsUrls: handle.metricsUrls, intervalMs: 1000 }));
+    await monitors.start();
     const open = await runRound(
       normalizeRound({ label: 'open', workload: 'open.js', txNumber: 40, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 10000 } }, { ...origin, roundIndex: 0 }),
-      env,
-    );
+      { ...env, monitors },
+    ).finally(() => monitors.stop());
     console.log(`open on BFT: succ ${open.succeeded} fail ${open.failed} ${open.throughput.toFixed(1)} tps p95 ${open.latency.p95} ms`, open.failuresByReason);
     expect(open.aborted).toBeUndefined();
     expect(open.succeeded).toBe(40);
     for (const phase of ['endorse', 'order', 'commit']) expect(open.phases?.[phase]?.count ?? 0, `phase ${phase}`).toBeGreaterThan(0);
+    const sources = (metric: string) => [...new Set(open.metrics?.filter((m) => m.metric === metric).map((m) => m.source))].sort();
+    expect(sources('endorser_proposals_received')).toEqual(['peer0.org1.example.com', 'peer0.org2.example.com']);
+    expect(sources('consensus_BFT_committed_block_number')).toEqual(['orderer0.example.com', 'orderer1.example.com', 'orderer2.example.com', 'orderer3.example.com']);
 
     const query = await runRound(normalizeRound({ label: 'query', workload: 'query.js', txNumber: 20, rateControl: { type: 'fixed-rate', opts: { tps: 20 } } }, { ...origin, roundIndex: 1 }), env);
     console.log(`query on BFT: succ ${query.succeeded} fail ${query.failed}`, query.failuresByReason);

@@ -327,6 +327,8 @@ describe('a native Fabric 3.0.0 network with 3 Raft orderers', () => {
       console.log(`fabric 3.0.0 raft3 bring-up: ${JSON.stringify(handle.timings)}`);
       expect(handle.version).toBe('3.0.0');
       expect(handle.pids.filter((p) => p.name.startsWith('orderer')).map((p) => p.name)).toEqual(['orderer0', 'orderer1', 'orderer2']);
+      // Each node's /metrics URL is named after the node, for the monitors' figures.
+      expect(handle.metricsUrls.map((m) => (typeof m === 'string' ? m : m.name))).toEqual(['orderer0.example.com', 'orderer1.example.com', 'orderer2.example.com', 'peer0.org1.example.com', 'peer0.org2.example.com']);
       const connector = await createFabricGatewayConnector({ workerIndex: 1, workerCount: 2, network: handle.ref, txTimeoutMs: 30_000 });
       try {
         const open = await connector.submit({ contract: 'simple', fn: 'open', args: ['raft3', '7'], channel: 'raftchannel' });

@@ -201,6 +201,42 @@ describe('createMonitors and MonitorSet', () => {
     expect(timersAfter).toBeLessThanOrEqual(timersBefore);
   });
 
+  test("a network's named /metrics URLs: figures carry each node's name, warnings name the node and its URL", async () => {
+    const peerRegistry = new Registry();
+    const proposals = new Counter({ name: 'endorser_proposals_received', help: 'p', registers: [peerRegistry] });
+    const peer = createServer(async (_req, res) => res.end(await peerRegistry.metrics()));
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    try {
+      const peerUrl = `http://127.0.0.1:${(peer.address() as { port: number }).port}/metrics`;
+      // Nothing listens on port 9: the orderer's scrape fails.
+      const ordererUrl = 'http://127.0.0.1:9/metrics';
+      const warnings: string[] = [];
+      const metricsUrls = [
+        { url: ordererUrl, name: 'orderer0.example.com' },
+        { url: peerUrl, name: 'peer0.org1.example.com' },
+      ];
+      // The block lists the orderer too: it keeps the block's origin and gets the network's name.
+      const planned = planMonitors({ type: ['prometheus'], prometheus: { url: ordererUrl } }, { file: 'bench.yaml', warn: () => {}, metricsUrls });
+      expect(planned.prometheus).toEqual([
+        { url: ordererUrl, name: 'orderer0.example.com', origin: 'bench.yaml: monitor.prometheus.url' },
+        { url: peerUrl, name: 'peer0.org1.example.com', origin: 'network' },
+      ]);
+      const set = new MonitorSet(createMonitors(undefined, { file: 'bench.yaml', warn: (m) => warnings.push(m), metricsUrls, intervalMs: 150 }));
+      await set.start();
+      await set.roundStart();
+      proposals.inc(3);
+      await sleep(300);
+      const { metrics } = await set.roundEnd();
+      await set.stop();
+      expect(metrics).toEqual([{ source: 'peer0.org1.example.com', metric: 'endorser_proposals_received', labels: {}, kind: 'counter', value: { increase: 3 } }]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^network: prometheus monitor: orderer0\.example\.com \(http:\/\/127\.0\.0\.1:9\/metrics\): ECONNREFUSED/);
+      expect(warnings.join('\n')).not.toContain('embedded network');
+    } finally {
+      await new Promise<void>((r) => peer.close(() => r()));
+    }
+  });
+
   test('undefined block without anything of ours: a process monitor that samples nothing', async () => {
     const monitors = createMonitors(undefined, { file: 'bench.yaml', warn: () => {} });
     expect(monitors.map((m) => m.type)).toEqual(['process']);

@@ -289,7 +289,7 @@ channels:
 
   test('metrics carry Fabric names', async () => {
     const body = await (await fetch(`${handle.ref.operationsUrl}/metrics`)).text();
-    expect(handle.metricsUrls).toEqual([`${handle.ref.operationsUrl}/metrics`]);
+    expect(handle.metricsUrls).toEqual([{ url: `${handle.ref.operationsUrl}/metrics`, name: 'embedded-network:gateway-test' }]);
     for (const name of [
       'endorser_proposals_received',
       'endorser_successful_proposals',

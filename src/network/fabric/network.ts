@@ -150,7 +150,8 @@ async function bringUp(cfg: FabricNetworkFileConfig, bin: FabricBinaries, opts: 
       // operationsUrl: where the engine asks which keys conflicted in a round (conflicts-endpoint.ts).
       ref: { connector: 'fabric-gateway', file: connectionFile, operationsUrl: conflicts.url },
       pids: longRunning.map((p) => ({ pid: p.pid, name: p.name })),
-      metricsUrls: nodes.map((n) => `http://127.0.0.1:${n.operationsPort}/metrics`),
+      // Named after the node's TLS host name, so figures say which peer or orderer they are about.
+      metricsUrls: nodes.map((n) => ({ url: `http://127.0.0.1:${n.operationsPort}/metrics`, name: n.host })),
       version: bin.version,
       stateDir,
       timings,
@@ -190,12 +191,14 @@ function prepareStateDir(file: string, dir: string): string {
   return dir;
 }
 
-function startNodes(topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Array<{ process: ManagedProcess; operationsPort: number }> {
+function startNodes(topology: Topology, bin: FabricBinaries, procs: ProcessSupervisor): Array<{ process: ManagedProcess; host: string; operationsPort: number }> {
   const orderers = topology.orderers.map((o) => ({
+    host: o.host,
     process: procs.start(o.name, bin.tools.orderer, [], { env: { ...process.env, FABRIC_CFG_PATH: o.homeDir }, cwd: o.homeDir }),
     operationsPort: o.operationsPort,
   }));
   const peers = topology.peers.map((p) => ({
+    host: p.host,
     process: procs.start(p.name, bin.tools.peer, ['node', 'start'], { env: { ...process.env, FABRIC_CFG_PATH: p.homeDir, [CCAAS_DIR_ENV]: ccaasDir(p) }, cwd: p.homeDir }),
     operationsPort: p.operationsPort,
   }));

@@ -102,9 +102,10 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
     writeOrderer14Config(configDir, orderer, genesis);
     for (const org of topology.orgs) for (const p of org.peers) writePeer14Config(configDir, p, org.peers);
     const nodes = [
-      { process: procs.start(orderer.name, bin('orderer'), [], { env: { ...process.env, FABRIC_CFG_PATH: orderer.homeDir }, cwd: orderer.homeDir }), port: orderer.port, operationsPort: orderer.operationsPort },
+      { process: procs.start(orderer.name, bin('orderer'), [], { env: { ...process.env, FABRIC_CFG_PATH: orderer.homeDir }, cwd: orderer.homeDir }), host: orderer.host, port: orderer.port, operationsPort: orderer.operationsPort },
       ...topology.peers.map((p) => ({
         process: procs.start(p.name, bin('peer'), ['node', 'start', '--peer-chaincodedev=true'], { env: { ...process.env, FABRIC_CFG_PATH: p.homeDir }, cwd: p.homeDir }),
+        host: p.host,
         port: p.port,
         operationsPort: p.operationsPort,
       })),
@@ -161,7 +162,8 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
     return {
       ref: { connector: 'fabric-legacy', file: profile },
       pids: longRunning.map((p) => ({ pid: p.pid, name: p.name })),
-      metricsUrls: nodes.map((n) => `http://127.0.0.1:${n.operationsPort}/metrics`),
+      // Named after the node's TLS host name, so figures say which peer or orderer they are about.
+      metricsUrls: nodes.map((n) => ({ url: `http://127.0.0.1:${n.operationsPort}/metrics`, name: n.host })),
       version,
       stateDir,
       processes: () => procs.list(),
