@@ -6,14 +6,14 @@
  * used unchanged. CommonJS `require` only: Caliper's workloads are CommonJS.
  */
 import Module from 'node:module';
+import { routeRequire } from './require-route.ts';
 import { WorkloadModuleBase } from './workload-api.ts';
 
 const REQUEST = '@hyperledger/caliper-core';
 /** A cache key that no real file has, so the alias never shadows one. */
 const ALIAS_ID = '\0ledgerbench:@hyperledger/caliper-core';
 
-type Resolve = (request: string, parent: unknown, ...rest: unknown[]) => string;
-const internals = Module as unknown as { _resolveFilename: Resolve; _cache: Record<string, Module> };
+const internals = Module as unknown as { _cache: Record<string, Module> };
 
 let installed = false;
 
@@ -34,13 +34,12 @@ export function installCaliperCoreAlias(): void {
   alias.exports = { WorkloadModuleBase, CaliperUtils: { getLogger } };
   alias.loaded = true;
   internals._cache[ALIAS_ID] = alias;
-  const resolve = internals._resolveFilename;
-  internals._resolveFilename = function (this: unknown, request, parent, ...rest) {
+  routeRequire((request, resolveAsNode) => {
     try {
-      return resolve.call(this, request, parent, ...rest);
+      return resolveAsNode();
     } catch (err) {
       if (request === REQUEST) return ALIAS_ID;
       throw err;
     }
-  };
+  });
 }

@@ -8,18 +8,16 @@
  * Where Node has in-thread hooks (`registerHooks`, Node 22.15+), tsx resolves through them, and an
  * off-thread `register()` hook never sees the specifier: there the route is an in-thread hook too.
  */
-import Module, { register } from 'node:module';
-import * as moduleApi from 'node:module';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { siblingModule } from '../module-path.ts';
+import { routeRequire } from './require-route.ts';
 
 const ENTRY = siblingModule(import.meta.url, '../workload');
 
-type Resolve = (request: string, parent: unknown, ...rest: unknown[]) => string;
 type ResolveHook = (specifier: string, context: unknown, next: (specifier: string, context: unknown) => unknown) => unknown;
 /** `registerHooks` where this Node has it (absent from Node 20's types). */
-const registerHooks = (moduleApi as unknown as { registerHooks?: (hooks: { resolve: ResolveHook }) => unknown }).registerHooks;
-const internals = Module as unknown as { _resolveFilename: Resolve };
+const registerHooks = (nodeModule as unknown as { registerHooks?: (hooks: { resolve: ResolveHook }) => unknown }).registerHooks;
 
 /** The resolve hook, as a module of its own (hooks run on a loader thread). */
 function hookSource(url: string): string {
@@ -39,10 +37,7 @@ export function routeLedgerbenchToWorkloadApi(): void {
   if (registerHooks) {
     registerHooks({ resolve: (specifier, context, next) => next(specifier === 'ledgerbench' ? url : specifier, context) });
   } else {
-    register(`data:text/javascript,${encodeURIComponent(hookSource(url))}`);
+    nodeModule.register(`data:text/javascript,${encodeURIComponent(hookSource(url))}`);
   }
-  const resolve = internals._resolveFilename;
-  internals._resolveFilename = function (this: unknown, request, parent, ...rest) {
-    return request === 'ledgerbench' ? ENTRY : resolve.call(this, request, parent, ...rest);
-  };
+  routeRequire((request, resolveAsNode) => (request === 'ledgerbench' ? ENTRY : resolveAsNode()));
 }
