@@ -4,7 +4,8 @@
  * test-network) and a Caliper fabric-ccp connection profile for it that lists a Node chaincode with a
  * `path`. startNetwork(profile) deploys it through the peer CLI (sequence 1), reuses it the next time
  * (nothing committed), and commits sequence 2 once the folder changed; the new code answers through
- * the gateway connector. Bad input and an unreachable peer fail naming the field or the endpoint.
+ * the gateway connector. `created: false` joins the peers to a channel only the orderer had. Bad input
+ * and an unreachable peer fail naming the field or the endpoint.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -246,14 +247,27 @@ describe('a connection profile that lists a Node chaincode with a path, against 
     expect((e3 as ConfigError).field).toBe('channels.otherchannel.created');
     expect((e3 as ConfigError).message).toMatch(/osnadmin channel join/);
 
-    // created: false where every peer has joined: nothing to do, and nothing else is asked.
-    const joined = writeProfile('joined', (doc) => {
-      doc.channels.mychannel.created = false;
-      doc.channels.mychannel.chaincodes = [];
+  });
+
+  test('created: false joins the listed peers to a channel the orderer has and they have not joined; the next start finds them joined', async () => {
+    // A second channel on the orderer only, as its operator would add it (configtxgen, osnadmin).
+    const state = network.stateDir;
+    const block = join(work, 'second.block');
+    const run = promisify(execFile);
+    const tool = (name: string) => join(fabric.root, 'bin', name);
+    await run(tool('configtxgen'), ['-profile', 'LedgerbenchChannel', '-outputBlock', block, '-channelID', 'second', '-configPath', join(state, 'channels')], { env: { ...process.env, FABRIC_CFG_PATH: join(state, 'channels') } });
+    const admin = (load(readFileSync(join(state, 'nodes', 'orderer0', 'orderer.yaml'), 'utf8')) as { Admin: { ListenAddress: string } }).Admin.ListenAddress;
+    const ordererOrg = join(state, 'crypto', 'ordererOrganizations', 'example.com');
+    await run(tool('osnadmin'), ['channel', 'join', '--channelID', 'second', '--config-block', block, '-o', admin, '--ca-file', join(ordererOrg, 'tlsca', 'tlsca.example.com-cert.pem'), '--client-cert', join(ordererOrg, 'users', 'Admin@example.com', 'tls', 'client.crt'), '--client-key', join(ordererOrg, 'users', 'Admin@example.com', 'tls', 'client.key')]);
+
+    const profile = writeProfile('second', (doc) => {
+      doc.channels = { second: { ...doc.channels.mychannel, created: false, chaincodes: [] } };
     });
-    const log: string[] = [];
-    const handle = await startNetwork(joined, { log: (l) => log.push(l) });
-    await handle.stop();
-    expect(log.join('\n')).toMatch(/channel mychannel: every listed peer has joined it/);
+    for (const expected of [/channel second: joined peer0\.org1\.example\.com, peer0\.org2\.example\.com/, /channel second: every listed peer has joined it/]) {
+      const log: string[] = [];
+      const handle = await startNetwork(profile, { log: (l) => log.push(l) });
+      await handle.stop();
+      expect(log.join('\n')).toMatch(expected);
+    }
   });
 });

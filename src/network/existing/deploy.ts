@@ -37,6 +37,7 @@ import { readTarGz } from './tar-read.ts';
 
 const SERVICE_START_TIMEOUT_MS = 30_000;
 const GATEWAY_READY_TIMEOUT_MS = 60_000;
+const FETCH_RETRY_MS = 20_000;
 
 /** What happened to one chaincode. */
 export interface ChaincodeOutcome {
@@ -141,7 +142,7 @@ async function ensureJoined(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli, 
   }
   const block = join(stateDir, `${ch.name}.block`);
   try {
-    await cli.run('channel-fetch', missing[0], ['channel', 'fetch', '0', block, '-c', ch.name, ...cli.ordererArgs(ch.orderer)]);
+    await fetchGenesis(cli, missing[0], ch, block);
   } catch (err) {
     throw new ConfigError(
       plan.file,
@@ -152,6 +153,23 @@ async function ensureJoined(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli, 
   }
   for (const p of missing) await cli.run('channel-join', p, ['channel', 'join', '-b', block]);
   log(`channel ${ch.name}: joined ${missing.map((p) => p.name).join(', ')}`);
+}
+
+/**
+ * `peer channel fetch 0`. An orderer that joined the channel a moment ago answers SERVICE_UNAVAILABLE
+ * until its consenters have a leader: asked again, as Fabric's own scripts do, for a while.
+ */
+async function fetchGenesis(cli: PeerCli, peer: PlannedPeer, ch: PlannedChannel, block: string): Promise<void> {
+  const deadline = Date.now() + FETCH_RETRY_MS;
+  for (;;) {
+    try {
+      await cli.run('channel-fetch', peer, ['channel', 'fetch', '0', block, '-c', ch.name, ...cli.ordererArgs(ch.orderer)]);
+      return;
+    } catch (err) {
+      if (!/SERVICE_UNAVAILABLE/.test((err as Error).message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 interface Committed {
