@@ -134,6 +134,7 @@ async function runRound(p: Prepared, start: StartMessage): Promise<void> {
       cpuUserMs: life.userCPUTime / 1000,
       cpuSystemMs: life.systemCPUTime / 1000,
       roundCpuPercent: roundWallMs > 0 ? ((roundCpu.user + roundCpu.system) / 1000 / roundWallMs) * 100 : 0,
+      roundCpuMs: (roundCpu.user + roundCpu.system) / 1000,
     };
     const done: FromWorker = { type: 'done', snapshot, abandoned, usage };
     if (!p.init.keepAlive) return sendAndLeave(done);

@@ -93,6 +93,11 @@ export interface WorkerUsage {
   cpuSystemMs: number;
   /** CPU time while the round ran, as a percentage of one core. */
   roundCpuPercent: number;
+  /**
+   * CPU time (user + system) from the round's first send to its last settlement, milliseconds: the
+   * worker's cost of the round's transactions, without start-up, module loading or connecting.
+   */
+  roundCpuMs?: number;
 }
 
 export interface RoundResult {
