@@ -26,6 +26,11 @@ export default defineConfig({
         resolve: { alias },
         ...ledgerbench({ name: 'perf', network: 'networks/embedded.yaml', include: ['perf/**/*.perf.ts'] }),
       },
+      {
+        resolve: { alias },
+        // Real Fabric from its release binaries: FABRIC_BIN=<release folder> npx vitest run --project perf-fabric
+        ...ledgerbench({ name: 'perf-fabric', network: 'networks/fabric-2org.yaml', include: ['perf-fabric/**/*.perf.ts'] }),
+      },
     ],
   },
 });
