@@ -4,7 +4,7 @@
  * chaincode dev mode with the Node chaincode started by ledgerbench, no TLS), reached through the
  * fabric-legacy connector, which its `version: "1.4"` network file picks. The seed's simple benchmark
  * runs unchanged through `ledgerbench run`, which brings the network up and down itself; open, query
- * and transfer rounds run through the engine, the seed's open and query rounds also through the same
+ * and transfer rounds run through the engine, the seed's open round also through the same
  * network described in Caliper 0.1's `fabric` adapter JSON (with a round label -> channel context);
  * MVCC conflicts and a commit that comes too late get their reasons. Nothing is left running afterwards.
  */
@@ -101,28 +101,25 @@ describe('Fabric 1.4.12 through fabric-legacy', () => {
 
       // The same network as a Caliper 0.1 `fabric` adapter JSON file (cryptodir relative to the
       // workspace, Admin@<domain> identities, events ports and CAs that go unused, a context mapping):
-      // the seed's open and query rounds, v0.1 callbacks unchanged, go through it to mychannel.
+      // the seed's open round, v0.1 callbacks unchanged, goes through it to mychannel.
       const jsonStarted = performance.now();
       const json = writeCaliperFabricJson(handle.stateDir, join(dir, 'fabric-go.json'), { open: 'mychannel', query: 'mychannel' });
       expect(await checkFabricProfile(json, JSON.parse(readFileSync(json, 'utf8')), handle.stateDir)).toBe('fabric-legacy');
       const oldEnv = { ...env, network: { connector: 'fabric-legacy', file: json, workspace: handle.stateDir } };
-      const oldRound = (label: string, workload: string, tps: number, roundIndex: number, args?: Record<string, unknown>) =>
-        runRound(
-          normalizeRound({ label, workload, workers: 2, txNumber: 20, rateControl: { type: 'fixed-rate', opts: { tps } }, ...(args ? { arguments: args } : {}) }, { source: json, field: '', baseDir: SEED_SIMPLE, roundIndex }),
-          oldEnv,
-        );
-      const oldOpen = await oldRound('open', 'open.js', 20, 3, { money: 5 });
-      const oldQuery = await oldRound('query', 'query.js', 40, 4);
-      for (const r of [oldOpen, oldQuery]) console.log(`1.4 through the fabric JSON, ${r.label}: succ ${r.succeeded} fail ${r.failed} ${r.throughput.toFixed(1)} tps p95 ${r.latency.p95} ms`, r.failuresByReason);
-      expect([oldOpen, oldQuery].map((r) => [r.label, r.succeeded, r.failed])).toEqual([
-        ['open', 20, 0],
-        ['query', 20, 0],
-      ]);
+      // One worker, ten transactions: the workers' start-up is most of what this round costs.
+      const oldOpen = await runRound(
+        normalizeRound({ label: 'open', workload: 'open.js', workers: 1, txNumber: 10, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 5 } }, { source: json, field: '', baseDir: SEED_SIMPLE, roundIndex: 3 }),
+        oldEnv,
+      );
+      console.log(`1.4 through the fabric JSON, open: succ ${oldOpen.succeeded} fail ${oldOpen.failed} p95 ${oldOpen.latency.p95} ms`, oldOpen.failuresByReason);
+      expect([oldOpen.succeeded, oldOpen.failed]).toEqual([10, 0]);
       const viaJson = await createFabricLegacyConnector({ workerIndex: 0, workerCount: 1, network: oldEnv.network, txTimeoutMs: 10_000 });
       opened.push(viaJson);
       expect([viaJson.bcType, viaJson.channelForLabel?.('open')]).toEqual(['fabric', 'mychannel']);
-      // open.js wrote 5 where the first open round wrote 100: the JSON's round went to mychannel.
-      expect(Buffer.from((await viaJson.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_0'] })).payload ?? []).toString()).toBe('5');
+      // open.js wrote 5 where the first open round wrote 100 (which the transfer round moved by a few):
+      // the JSON's round went to mychannel, and queries go there through the same file.
+      expect(Buffer.from((await viaJson.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_9'] })).payload ?? []).toString()).toBe('5');
+      expect(Buffer.from((await viaJson.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_19'] })).payload ?? []).toString()).toMatch(/^\d{2,3}$/);
       console.log(`the fabric JSON checks took ${((performance.now() - jsonStarted) / 1000).toFixed(1)}s`);
 
       const c = await createFabricLegacyConnector({ workerIndex: 1, workerCount: 2, network: handle.ref, txTimeoutMs: 10_000 });
