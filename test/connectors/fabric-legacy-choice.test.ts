@@ -31,10 +31,15 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
 
-/** The seed file with `edit` applied, in the workspace, its start and end commands made instant. */
+/**
+ * The seed file with `edit` applied, in the workspace, its start and end commands made instant, and its
+ * channel and chaincodes taken as already there (`created: true`, no chaincode `path`): a file that asks
+ * for them to be set up is deployed to when opened (src/network/existing, tested in test/network).
+ */
 function seedVariant(name: string, edit: (text: string) => string = (t) => t): string {
   const file = join(ws, name);
-  writeFileSync(file, edit(readFileSync(SEED, 'utf8').replace('start: sleep 2s', 'start: "true"').replace('end: sleep 2s', 'end: "true"')));
+  const deployed = readFileSync(SEED, 'utf8').replace('created: false', 'created: true').replace(/^ {8}path: contract\/.*\n/gm, '');
+  writeFileSync(file, edit(deployed.replace('start: sleep 2s', 'start: "true"').replace('end: sleep 2s', 'end: "true"')));
   return file;
 }
 
