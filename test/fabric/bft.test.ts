@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadNetworkFile } from '../../src/config/network-file.ts';
 import { normalizeRound } from '../../src/config/round.ts';
+import { createFabricGatewayConnector } from '../../src/connectors/fabric-gateway/index.ts';
 import { runRound } from '../../src/engine/manager.ts';
 import { createMonitors, MonitorSet } from '../../src/monitors/index.ts';
 import { metricValue } from '../../src/network/fabric/readiness.ts';
@@ -113,5 +114,25 @@ describe('a native Fabric 3.0.0 network with 4 SmartBFT orderers (2 orgs x 1 pee
     // 100 submits ordered into blocks of at most 10 (the default batch size): at least 10 blocks more.
     const blocksAfter = await metricValue(ports[0], 'consensus_BFT_committed_block_number', { channel: CHANNEL });
     expect((blocksAfter ?? 0) - (blocksBefore ?? 0)).toBeGreaterThanOrEqual(10);
+  });
+
+  // Last: it leaves the cluster one orderer short.
+  test('with one of the 4 orderers killed (f = 1), transactions still commit: 3 of 4 are a BFT quorum', async () => {
+    const victim = handle.pids.find((p) => p.name === 'orderer3')!;
+    process.kill(victim.pid, 'SIGKILL');
+    expect(await eventually(() => !alive(victim.pid), 5000)).toBe(true);
+    const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
+    try {
+      const started = performance.now();
+      for (let i = 0; i < 5; i++) {
+        const open = await connector.submit({ contract: 'simple', fn: 'open', args: [`f1-${i}`, '3'], channel: CHANNEL });
+        expect(open, open.message).toMatchObject({ ok: true });
+      }
+      console.log(`5 submits with orderer3 down: ${((performance.now() - started) / 1000).toFixed(1)}s`);
+      const query = await connector.evaluate({ contract: 'simple', fn: 'query', args: ['f1-4'], channel: CHANNEL });
+      expect(Buffer.from(query.payload ?? []).toString()).toBe('3');
+    } finally {
+      await connector.close();
+    }
   });
 });
