@@ -103,7 +103,7 @@ export function findEntry(file: BaselineFile | null, key: BaselineKey): Baseline
 }
 
 /** Per-repeat figures as columns: one list per figure. */
-function columns(repeats: RepeatFigures[]): BaselineEntry['repeats'] {
+export function figureColumns(repeats: RepeatFigures[]): BaselineEntry['repeats'] {
   const keys = Object.keys(repeats[0]) as Array<keyof RepeatFigures>;
   return Object.fromEntries(keys.map((k) => [k, repeats.map((r) => r[k])])) as BaselineEntry['repeats'];
 }
@@ -121,7 +121,7 @@ export function entryOf(round: GatedRound, key: BaselineKey, recordedAt = new Da
     ...key,
     recordedAt,
     fingerprint: round.fingerprint,
-    repeats: columns(repeatsOf(round)),
+    repeats: figureColumns(repeatsOf(round)),
     ...latencyHistogramsOf(round),
     environment: environmentInfo(),
   };

@@ -57,8 +57,10 @@ export interface MetricComparison {
 
 /** A round's comparison with its baseline, kept on the round for the reports. */
 export interface BaselineComparison {
-  /** The baseline file, and the round's key in it. */
+  /** The baseline file (in A/B mode: the other checkout's root), and the round's key in it. */
   file: string;
+  /** Set in A/B mode: the comparison is with the other checkout, measured in this run, not with a file. */
+  against?: { checkout: string; order: string };
   key: BaselineKey;
   /** When the baseline was recorded, and how many repeats each side has. */
   recordedAt?: string;
@@ -119,7 +121,23 @@ export type GatedRound = RoundResult & {
    * successes), in repeat order; `latencyHistogram` is then their sum.
    */
   repeatLatencyHistograms?: Array<string | null>;
+  /** A/B mode: the other checkout's repeats of this round, measured interleaved with this one's. */
+  ab?: AbFigures;
 };
+
+/** What A/B mode measured of the other checkout (B) for a round: its stand-in for a baseline entry. */
+export interface AbFigures {
+  /** B's root folder. */
+  checkout: string;
+  repeats: RepeatFigures[];
+  /** The sum of B's repeats' latency histograms. */
+  latencyHistogram?: string;
+  fingerprint?: RoundFingerprint;
+  /** Why B's repeats stopped early, when one aborted. */
+  aborted?: string;
+  /** The order the repeats ran in, A for this checkout and B for the other: `ABBAAB...`. */
+  order: string;
+}
 
 /** How `-u` / LEDGERBENCH_UPDATE_BASELINE asks for baselines to be written. */
 export type BaselineUpdateMode = 'none' | 'new' | 'all';

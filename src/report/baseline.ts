@@ -24,6 +24,7 @@ export function metricLine(c: MetricComparison): string {
 
 /** What the comparison was made against: `ledgerbench-baseline.json (recorded ..., 5 repeats; this run 5)`. */
 export function baselineSource(b: BaselineComparison): string {
+  if (b.against) return `the other checkout ${b.file} (measured in this run, ${b.baselineRepeats} repeats interleaved ${b.against.order}; this run ${b.candidateRepeats} repeats)`;
   const when = b.recordedAt ? `recorded ${b.recordedAt}, ${b.baselineRepeats} repeats; ` : '';
   return `${b.file} (${when}this run ${b.candidateRepeats} repeats)`;
 }

@@ -127,8 +127,13 @@ export function baselineChart(round: GatedRound, prefix: string): ChartSpec | nu
     yUnit: 'ms',
     series: [
       // Drawn first and wide, underneath: where both curves agree the baseline still shows around this run's.
-      { label: `baseline${b.recordedAt ? ` (recorded ${b.recordedAt}${repeats(b.baselineRepeats)})` : ''}`, values: baseline, color: BASELINE_COLOR, width: 5 },
-      { label: `this run${repeats(b.candidateRepeats)}`, values: own, color: color(0) },
+      {
+        label: b.against ? `other checkout ${b.file}${repeats(b.baselineRepeats)}` : `baseline${b.recordedAt ? ` (recorded ${b.recordedAt}${repeats(b.baselineRepeats)})` : ''}`,
+        values: baseline,
+        color: BASELINE_COLOR,
+        width: 5,
+      },
+      { label: `${b.against ? 'this checkout' : 'this run'}${repeats(b.candidateRepeats)}`, values: own, color: color(0) },
     ],
   };
 }

@@ -6,13 +6,14 @@
  */
 import { relative } from 'node:path';
 import { inject, TestRunner } from 'vitest';
-import { compareRepeats, parseMargins } from '../baseline/compare.ts';
+import { compareRepeats, type Margin, parseMargins } from '../baseline/compare.ts';
 import { fingerprintDifferences } from '../baseline/fingerprint.ts';
 import { repeatsOf } from '../baseline/repeat.ts';
-import { baselineKey, findEntry, readBaseline, UPDATE_COMMAND, UPDATE_ENV } from '../baseline/store.ts';
-import type { BaselineComparison, BaselineSettings, GateMetric, GatedRound } from '../baseline/types.ts';
+import { baselineKey, figureColumns, findEntry, readBaseline, UPDATE_COMMAND, UPDATE_ENV } from '../baseline/store.ts';
+import type { AbFigures, BaselineComparison, BaselineKey, BaselineSettings, GateMetric, GatedRound } from '../baseline/types.ts';
 import { baselineHeadline, baselineSource, metricLine } from '../report/baseline.ts';
 import type { RoundResult } from '../stats/types.ts';
+import { AB_ENV } from './ab-checkout.ts';
 import { measuredRow } from './matchers.ts';
 
 /** The provide/inject key of the baseline settings. */
@@ -49,6 +50,7 @@ export function judgeAgainstBaseline(round: GatedRound, margins: unknown, settin
   if (candidate.length < MIN_REPEATS) {
     return refuse('compared', `${name} ran ${candidate.length} time(s): toBeWithinBaseline needs at least ${MIN_REPEATS} repeats to tell noise from a change; fix: add repeat: 5 to its benchRound() options`);
   }
+  if (round.ab) return judgeAgainstOtherCheckout(round, round.ab, parsed, name, key, candidate.length);
   const entry = findEntry(readBaseline(settings.path), key);
   if (settings.update === 'all' || (settings.update === 'new' && !entry)) {
     return { comparison: { ...base, status: 'recorded', pass: true }, message: `${name} will be recorded in ${file}` };
@@ -71,6 +73,26 @@ export function judgeAgainstBaseline(round: GatedRound, margins: unknown, settin
   const comparison: BaselineComparison = { ...base, ...found, status: 'compared', metrics, pass, ...histogram };
   const hint = metrics.some((m) => m.verdict === 'too few repeats') ? `\n  fix: the baseline has too few repeats; record it again with repeat: 5 and \`${UPDATE_COMMAND}\`` : '';
   return { comparison, message: `${name}: ${baselineHeadline(comparison)} against ${baselineSource(comparison)}\n  ${metrics.map(metricLine).join('\n  ')}${hint}` };
+}
+
+/**
+ * A/B mode: the same statistics against the other checkout's repeats, measured interleaved in this
+ * run; no baseline file is read or written. The definitions must match as a baseline's must.
+ */
+function judgeAgainstOtherCheckout(round: GatedRound, ab: AbFigures, margins: Margin[], name: string, key: BaselineKey, candidateRepeats: number): BaselineJudgement {
+  const file = relative(process.cwd(), ab.checkout) || '.';
+  const base = { file, key, candidateRepeats, baselineRepeats: ab.repeats.length, against: { checkout: ab.checkout, order: ab.order }, metrics: [] };
+  const other = `the other checkout ${file} (${AB_ENV})`;
+  const refuse = (status: BaselineComparison['status'], message: string, extra: Partial<BaselineComparison> = {}): BaselineJudgement => ({ comparison: { ...base, status, pass: false, ...extra }, message });
+  if (ab.aborted) return refuse('compared', `${name}: the repeats of ${other} were aborted (${ab.aborted}), so it is not compared`);
+  const differences = round.fingerprint && ab.fingerprint ? fingerprintDifferences(ab.fingerprint, round.fingerprint) : ['fingerprint: a side carries none (run it with benchRound())'];
+  if (differences.length > 0) {
+    return refuse('different definition', `${name} runs a different benchmark definition in ${other}, so they are not compared:\n  ${differences.join('\n  ')}\n  fix: compare checkouts whose benchmark (workload, rate, network file) is the same; a changed benchmark has no A/B comparison`, { differences });
+  }
+  const metrics = compareRepeats(margins, figureColumns(ab.repeats), repeatsOf(round));
+  const pass = metrics.every((m) => m.verdict !== 'regression' && m.verdict !== 'too few repeats');
+  const comparison: BaselineComparison = { ...base, status: 'compared', metrics, pass, ...(ab.latencyHistogram ? { baselineLatencyHistogram: ab.latencyHistogram } : {}) };
+  return { comparison, message: `${name}: ${baselineHeadline(comparison)} against ${baselineSource(comparison)}\n  ${metrics.map(metricLine).join('\n  ')}` };
 }
 
 function isRound(value: unknown): value is GatedRound {

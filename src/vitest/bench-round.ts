@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, relative } from 'node:path';
 import { expect, inject, type RunnerTestCase, TestRunner } from 'vitest';
 import { roundFingerprint } from '../baseline/fingerprint.ts';
+import { runInterleaved } from '../baseline/ab.ts';
 import { repeatCount, runRepeats } from '../baseline/repeat.ts';
 import type { GatedRound } from '../baseline/types.ts';
 import { type BenchRoundOptions, normalizeRound } from '../config/round.ts';
@@ -13,7 +14,8 @@ import { localLauncher, type WorkerLauncher } from '../engine/worker-channel.ts'
 import { WorkerPool } from '../engine/worker-pool.ts';
 import { createMonitors, MonitorSet } from '../monitors/index.ts';
 import type { RoundResult } from '../stats/types.ts';
-import { CONTEXT_KEY, type LedgerbenchContext, OPTIONS_KEY } from './context.ts';
+import { otherCheckoutFile } from './ab-checkout.ts';
+import { type AbSide, CONTEXT_KEY, type LedgerbenchContext, OPTIONS_KEY } from './context.ts';
 import { spoolRound } from './inflight-spool.ts';
 
 let roundsInThisFile = 0;
@@ -24,12 +26,15 @@ let roundsInThisFile = 0;
  * the setup file closes the pool after the file's last test.
  */
 let filePool: WorkerPool | undefined;
+/** A/B mode: the other checkout's workers, kept apart so each side keeps its connection to its network. */
+let otherPool: WorkerPool | undefined;
 
 /** Ends the test file's pooled workers (called by the setup file after the file's tests). */
 export async function closeWorkerPool(): Promise<void> {
-  const pool = filePool;
+  const pools = [filePool, otherPool];
   filePool = undefined;
-  await pool?.close();
+  otherPool = undefined;
+  await Promise.all(pools.map((p) => p?.close()));
 }
 
 /**
@@ -65,7 +70,37 @@ export async function benchRound(options: BenchRoundOptions): Promise<GatedRound
   const repeat = repeatCount(options.repeat, testFile);
   if (repeat === 1) return runSpecInTest(spec, ctx, ctx.monitor, testFile);
   // Each repeat is a round of its own index, so its unique keys never collide with another repeat's.
-  return runRepeats(repeat, (i) => runSpecInTest(i === 0 ? spec : { ...spec, roundIndex: roundsInThisFile++ }, ctx, ctx.monitor, testFile), TestRunner.getCurrentTest()?.meta);
+  const nextSpec = (i: number) => (i === 0 ? spec : { ...spec, roundIndex: roundsInThisFile++ });
+  const meta = TestRunner.getCurrentTest()?.meta;
+  if (ctx.ab) return runAgainstOtherCheckout(repeat, spec, ctx, ctx.ab, testFile, meta);
+  return runRepeats(repeat, (i) => runSpecInTest(nextSpec(i), ctx, ctx.monitor, testFile), meta);
+}
+
+/**
+ * A/B mode: the round's repeats alternate between this checkout and the other one (its network, so
+ * its chaincode, and its copy of the workload module). Both sides' fingerprints are taken relative
+ * to their own root, so they match when the benchmark is the same.
+ */
+function runAgainstOtherCheckout(repeat: number, spec: RoundSpec, ctx: LedgerbenchContext, ab: AbSide, testFile: string, meta: RunnerTestCase['meta'] | undefined): Promise<GatedRound> {
+  const workload = otherCheckoutFile(spec.workload.module, ab.root, 'workload module');
+  const other: LedgerbenchContext = { ...ctx, network: ab.network, networkFile: ab.networkFile, networkProcesses: ab.networkProcesses, metricsUrls: ab.metricsUrls, checkoutRoot: ab.root, ab: undefined };
+  let first = true;
+  const indexed = (s: RoundSpec): RoundSpec => {
+    if (first) {
+      first = false;
+      return s;
+    }
+    return { ...s, roundIndex: roundsInThisFile++ };
+  };
+  return runInterleaved(
+    repeat,
+    ab.root,
+    (side) =>
+      side === 'A'
+        ? runSpecInTest(indexed(spec), ctx, ctx.monitor, testFile)
+        : runSpecInTest(indexed({ ...spec, workload: { ...spec.workload, module: workload } }), other, ctx.monitor, testFile, undefined, (otherPool ??= new WorkerPool(localLauncher))),
+    meta,
+  );
 }
 
 /** `describe > test` names of a test, as the reports show where a round came from. */
@@ -80,7 +115,7 @@ function testPath(test: RunnerTestCase): string {
  * Runs a validated round inside the current test and attaches its result for the reporter.
  * `monitorFile` is the file the round came from (test file or Caliper benchmark file).
  */
-export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string, launcher?: WorkerLauncher): Promise<RoundResult> {
+export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, monitorBlock: unknown, monitorFile: string, launcher?: WorkerLauncher, pool?: WorkerPool): Promise<RoundResult> {
   const warn = (message: string) => process.stderr.write(`[ledgerbench] warning: ${message}\n`);
   const monitors = monitorBlock === false ? undefined : new MonitorSet(createMonitors(monitorBlock, { file: monitorFile, warn, ownProcesses: ctx.networkProcesses, metricsUrls: ctx.metricsUrls }));
   const progress = progressPrinter();
@@ -100,14 +135,14 @@ export async function runSpecInTest(spec: RoundSpec, ctx: LedgerbenchContext, mo
       monitors,
       onProgress: progress.update,
       launcher,
-      pool: launcher ? undefined : (filePool ??= new WorkerPool(localLauncher)),
+      pool: launcher ? undefined : (pool ?? (filePool ??= new WorkerPool(localLauncher))),
       // Vitest aborts it on a test timeout, a cancelled run and under --bail: the round stops and keeps its figures.
       signal: testSignal ? AbortSignal.any([testSignal, interrupt.signal]) : interrupt.signal,
       networkProcesses: ctx.networkProcesses,
       origin,
     });
     // What toBeWithinBaseline() checks a baseline against: the definition this round measured.
-    Object.assign(result, { fingerprint: roundFingerprint(spec, ctx.networkFile) });
+    Object.assign(result, { fingerprint: roundFingerprint(spec, ctx.networkFile, ctx.checkoutRoot) });
     if (test) test.meta.ledgerbench = [...(test.meta.ledgerbench ?? []), result];
     if (interrupt.signal.aborted) {
       spoolRound(inject(OPTIONS_KEY).resultsDir, result);

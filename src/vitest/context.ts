@@ -11,6 +11,21 @@ export interface LedgerbenchSetupOptions {
   monitor: unknown;
   /** Folder for results, absolute. */
   resultsDir: string;
+  /** A/B mode: the other checkout's root, absolute (plugin option `ab` or LEDGERBENCH_AB). */
+  ab?: string;
+}
+
+/**
+ * A/B mode's other side: the other checkout (B) and the network brought up from its copy of the
+ * network file, so its chaincode paths lead into B.
+ */
+export interface AbSide {
+  /** B's root: the folder that corresponds to the one Vitest runs in. */
+  root: string;
+  network: NetworkRef;
+  networkFile: string;
+  networkProcesses: KnownProcess[];
+  metricsUrls: MetricsUrl[];
 }
 
 /** Provided to every perf test file. */
@@ -23,6 +38,10 @@ export interface LedgerbenchContext {
   networkProcesses: KnownProcess[];
   metricsUrls: MetricsUrl[];
   monitor: unknown;
+  /** The folder paths in fingerprints are relative to (default: the folder Vitest runs in). */
+  checkoutRoot?: string;
+  /** A/B mode: the other checkout, whose repeats interleave with this one's. */
+  ab?: AbSide;
 }
 
 export const OPTIONS_KEY = 'ledgerbench:options';

@@ -8,6 +8,7 @@ import type { Vite } from 'vitest/node';
 import { DEFAULT_BASELINE_FILE, updateMode } from '../baseline/store.ts';
 import type { BaselineSettings } from '../baseline/types.ts';
 import { siblingModule } from '../module-path.ts';
+import { AB_ENV, checkAbRoot } from './ab-checkout.ts';
 import { BASELINE_KEY } from './baseline-matcher.ts';
 import { LedgerbenchReporter } from './reporter.ts';
 
@@ -32,6 +33,12 @@ export interface LedgerbenchPluginOptions {
    * current folder; written by `vitest -u` or LEDGERBENCH_UPDATE_BASELINE=1.
    */
   baseline?: string;
+  /**
+   * A/B mode: the root of another checkout of the project (default: LEDGERBENCH_AB). Rounds with
+   * `repeat: n` then also run n times against the other checkout's chaincode and workload, interleaved
+   * with this checkout's, and toBeWithinBaseline() compares with those instead of the baseline file.
+   */
+  ab?: string;
 }
 
 
@@ -40,6 +47,8 @@ export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProject
   const name = options.name ?? 'perf';
   const network = resolve(options.network ?? 'networks/embedded.yaml');
   const resultsDir = resolve(options.resultsDir ?? 'ledgerbench-results');
+  const abRoot = options.ab ?? process.env[AB_ENV];
+  const ab = abRoot ? checkAbRoot(abRoot, options.ab ? 'ledgerbench({ ab })' : AB_ENV) : undefined;
   const baseline: BaselineSettings = { path: resolve(options.baseline ?? DEFAULT_BASELINE_FILE), update: 'none' };
   const reporter = new LedgerbenchReporter({ name, resultsDir, networkFile: network, baseline });
   const plugin: Vite.Plugin = {
@@ -59,7 +68,7 @@ export function ledgerbench(options: LedgerbenchPluginOptions = {}): TestProject
       include: options.include ?? ['perf/**/*.perf.ts'],
       globalSetup: [siblingModule(import.meta.url, './global-setup')],
       setupFiles: [siblingModule(import.meta.url, './setup-file')],
-      provide: { 'ledgerbench:options': { network, monitor: options.monitor, resultsDir } },
+      provide: { 'ledgerbench:options': { network, monitor: options.monitor, resultsDir, ...(ab ? { ab } : {}) } },
       // Rounds must never compete for cores: one file at a time, one test at a time.
       fileParallelism: false,
       sequence: { concurrent: false },
