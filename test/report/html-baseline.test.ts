@@ -64,6 +64,12 @@ describe('the baseline overlay', () => {
     expect(spec!.series[1].values[p99]!).toBeGreaterThan(1.2 * spec!.series[0].values[p99]!);
   });
 
+  test('in A/B mode the lines are named after the two checkouts', () => {
+    const r = comparedRound();
+    const spec = baselineChart({ ...r, baseline: { ...r.baseline!, file: '../main', recordedAt: undefined, baselineRepeats: 3, candidateRepeats: 3, against: { checkout: '/w/main', order: 'ABBAAB' } } }, 'c0');
+    expect(spec?.series.map((s) => s.label)).toEqual(['other checkout ../main, 3 repeats', 'this checkout, 3 repeats']);
+  });
+
   test('no overlay without a comparison or without the baseline histogram', () => {
     const r = comparedRound();
     expect(baselineChart({ ...r, baseline: undefined }, 'c0')).toBeNull();
