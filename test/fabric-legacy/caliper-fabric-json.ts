@@ -1,32 +1,48 @@
 /**
  * Writes a network file in the shape of Caliper 0.1's `fabric` adapter (network/fabric-v1.x/*.json)
  * for a network ledgerbench brought up, as a Caliper user would have written it for that network:
- * read from the fabric-ccp file the network writes next to its crypto folder, with `cryptodir`
- * relative to that folder (the workspace the test hands the connector), organization keys `org1`,
- * `org2` (so cryptogen's `org1.example.com` domains follow from Caliper's default), `events` ports and
- * CAs as the old files had them (they are not used), and a `context:` mapping.
+ * read from a fabric-ccp file of the network (caliper-profile.ts), with `cryptodir` and the TLS CA
+ * paths relative to the workspace the test hands the connector, organization keys `org1`, `org2` (so
+ * cryptogen's `org1.example.com` domains follow from Caliper's default), `events` ports and CAs as the
+ * old files had them (they are not used), and a `context:` mapping.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { load } from 'js-yaml';
 
 interface CcpShape {
   channels: Record<string, { chaincodes: Array<{ id: string; version: string }> }>;
   organizations: Record<string, { mspid: string; peers: string[] }>;
-  orderers: Record<string, { url: string }>;
-  peers: Record<string, { url: string }>;
+  orderers: Record<string, Endpoint>;
+  peers: Record<string, Endpoint>;
 }
 
-/**
- * Writes `outFile` for the network whose state folder is `stateDir` (it holds fabric-ccp.yaml and
- * crypto/) and returns it. Paths in it are relative to `stateDir`.
- */
-export function writeCaliperFabricJson(stateDir: string, outFile: string, context: Record<string, string>): string {
-  const ccp = load(readFileSync(join(stateDir, 'fabric-ccp.yaml'), 'utf8')) as CcpShape;
-  const crypto = relative(stateDir, join(stateDir, 'crypto'));
+interface Endpoint {
+  url: string;
+  tlsCACerts?: { path: string };
+}
+
+/** Where the network's files are. */
+export interface NetworkFiles {
+  /** A fabric-ccp file of the network (its TLS CA paths absolute). */
+  ccpFile: string;
+  /** cryptogen's output folder (peerOrganizations/, ordererOrganizations/). */
+  cryptoDir: string;
+  /** The folder paths in the JSON file are relative to. */
+  workspace: string;
+  /** `info.Version` (default 1.4.12). */
+  version?: string;
+}
+
+/** Writes `outFile` for the network of `files` and returns it. */
+export function writeCaliperFabricJson(files: NetworkFiles, outFile: string, context: Record<string, string>): string {
+  const ccp = load(readFileSync(files.ccpFile, 'utf8')) as CcpShape;
+  const crypto = relative(files.workspace, files.cryptoDir);
+  // tls_cacerts relative to the workspace, as the old files wrote them; grpc:// nodes have none.
+  const tls = (n: Endpoint) => (n.tlsCACerts ? { tls_cacerts: relative(files.workspace, n.tlsCACerts.path) } : {});
   const [ordererName, orderer] = Object.entries(ccp.orderers)[0];
   const network: Record<string, unknown> = {
-    orderer: { url: orderer.url, mspid: 'OrdererMSP', msp: `${crypto}/ordererOrganizations/example.com/msp/`, 'server-hostname': ordererName },
+    orderer: { url: orderer.url, mspid: 'OrdererMSP', msp: `${crypto}/ordererOrganizations/example.com/msp/`, 'server-hostname': ordererName, ...tls(orderer) },
   };
   const orgKeys: string[] = [];
   for (const org of Object.values(ccp.organizations)) {
@@ -36,7 +52,7 @@ export function writeCaliperFabricJson(stateDir: string, outFile: string, contex
     const def: Record<string, unknown> = { name: `peer${key}`, mspid: org.mspid, msp: `${crypto}/peerOrganizations/${domain}/msp/`, ca: { url: 'http://127.0.0.1:7054', name: `ca-${key}` } };
     org.peers.forEach((peer, i) => {
       const port = Number(/:(\d+)$/.exec(ccp.peers[peer].url)![1]);
-      def[`peer${i + 1}`] = { requests: ccp.peers[peer].url, events: ccp.peers[peer].url.replace(/:\d+$/, `:${port + 2}`), 'server-hostname': peer };
+      def[`peer${i + 1}`] = { requests: ccp.peers[peer].url, events: ccp.peers[peer].url.replace(/:\d+$/, `:${port + 2}`), 'server-hostname': peer, ...tls(ccp.peers[peer]) };
     });
     network[key] = def;
   }
@@ -50,7 +66,7 @@ export function writeCaliperFabricJson(stateDir: string, outFile: string, contex
       chaincodes: channels.flatMap((channel) => ccp.channels[channel].chaincodes.map((cc) => ({ id: cc.id, path: `contract/fabric/${cc.id}`, language: 'node', version: cc.version, channel }))),
       context,
     },
-    info: { Version: '1.4.12', Size: `${orgKeys.length} Orgs`, Orderer: 'Solo', Distribution: 'Single Host' },
+    info: { Version: files.version ?? '1.4.12', Size: `${orgKeys.length} Orgs`, Orderer: 'Solo', Distribution: 'Single Host' },
   };
   writeFileSync(outFile, JSON.stringify(doc, null, 2), { mode: 0o600 });
   return outFile;

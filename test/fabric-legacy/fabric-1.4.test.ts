@@ -103,7 +103,7 @@ describe('Fabric 1.4.12 through fabric-legacy', () => {
       // workspace, Admin@<domain> identities, events ports and CAs that go unused, a context mapping):
       // the seed's open round, v0.1 callbacks unchanged, goes through it to mychannel.
       const jsonStarted = performance.now();
-      const json = writeCaliperFabricJson(handle.stateDir, join(dir, 'fabric-go.json'), { open: 'mychannel', query: 'mychannel' });
+      const json = writeCaliperFabricJson({ ccpFile: join(handle.stateDir, 'fabric-ccp.yaml'), cryptoDir: join(handle.stateDir, 'crypto'), workspace: handle.stateDir }, join(dir, 'fabric-go.json'), { open: 'mychannel', query: 'mychannel' });
       expect(await checkFabricProfile(json, JSON.parse(readFileSync(json, 'utf8')), handle.stateDir)).toBe('fabric-legacy');
       const oldEnv = { ...env, network: { connector: 'fabric-legacy', file: json, workspace: handle.stateDir } };
       // One worker, ten transactions: the workers' start-up is most of what this round costs.

@@ -3,14 +3,15 @@
  * (2 orgs x 1 peer, 1 Raft orderer, TLS, AND endorsement policies), reached the way a Caliper user
  * migrating a fabric-ccp setup would: through a Caliper fabric-ccp file naming the network's key and
  * certificate files, its orderers and its channel. The seed's simple benchmark runs unchanged through
- * `ledgerbench run`; open, query and transfer rounds run through the engine with discovery off and on;
+ * `ledgerbench run`; open, query and transfer rounds run through the engine with discovery off and on,
+ * and an open round through the same network written as a Caliper 0.1 `fabric` adapter JSON file (TLS);
  * then each failure gets its own reason: a commit that does not come in time, an endorsement mismatch,
  * MVCC conflicts, a peer that is down (last: it stays down). The network is always taken down and no
  * process is left behind.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeRound } from '../../src/config/round.ts';
 import { writeCaliperProfile } from '../../src/connectors/fabric-legacy/caliper-profile.ts';
@@ -22,6 +23,7 @@ import { startNetwork } from '../../src/network/index.ts';
 import { ledgerbenchCli, REPO } from '../cli/child.ts';
 import { processesUsing, type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
 import { alive, eventually } from '../support/processes.ts';
+import { writeCaliperFabricJson } from './caliper-fabric-json.ts';
 
 const NETWORK = resolve(import.meta.dirname, 'fixtures/legacy-2org.yaml');
 const SEED_SIMPLE = resolve(REPO, 'fixtures/seed-configs/benchmark/simple');
@@ -127,6 +129,23 @@ describe('fabric-legacy on Fabric 2.5.12', () => {
     const odd = await c.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_1'] });
     expect([Buffer.from(even.payload!).toString(), Buffer.from(odd.payload!).toString()]).toEqual(['99', '101']);
   }, 170_000);
+
+  test("the same network as a Caliper 0.1 `fabric` adapter JSON file (grpcs, cryptodir and TLS CAs relative to the workspace, Admin@<domain>, a context): the seed's open round through it, read back through it", async () => {
+    const stateDir = dirname(handle!.ref.file!);
+    const files = { ccpFile: ccp, cryptoDir: join(stateDir, 'crypto'), workspace: stateDir, version: '2.5.12' };
+    const json = writeCaliperFabricJson(files, join(dir, 'fabric-go-tls.json'), { open: 'mychannel' });
+    const network: NetworkRef = { connector: 'fabric-legacy', file: json, workspace: stateDir };
+    const r = await runRound(
+      normalizeRound({ label: 'open', workload: 'open.js', workers: 1, txNumber: 10, rateControl: { type: 'fixed-rate', opts: { tps: 20 } }, arguments: { money: 7 } }, { source: json, field: '', baseDir: SEED_SIMPLE, roundIndex: 5 }),
+      { network, runId: 'legacy-json', networkProcesses: handle!.pids },
+    );
+    console.log(`open through the fabric JSON: succ ${r.succeeded} fail ${r.failed} p95 ${r.latency.p95} ms`, r.failuresByReason);
+    expect([r.succeeded, r.failed]).toEqual([10, 0]);
+    const c = await createFabricLegacyConnector({ workerIndex: 0, workerCount: 1, network, txTimeoutMs: 10_000 });
+    opened.push(c);
+    expect(c.bcType).toBe('fabric');
+    expect(Buffer.from((await c.evaluate({ contract: 'simple', fn: 'query', args: ['acc_0_9'] })).payload ?? []).toString()).toBe('7');
+  }, 60_000);
 
   test('a commit event that does not come before the deadline: timeout: commit, after endorse and order were timed', async () => {
     const c = await connect();
