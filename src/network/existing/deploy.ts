@@ -1,6 +1,7 @@
 /**
  * The seeds' channel and lifecycle steps, through the real `peer` CLI, against a Fabric 2.x/3.x
- * network someone else started (plan.ts says what the profile asks for):
+ * network someone else started (plan.ts says what the profile asks for; with a 1.4 peer CLI,
+ * deploy14.ts runs the 1.4 steps instead):
  *
  * 1. every peer and orderer the plan uses accepts connections (ready.ts), within `readyTimeout`;
  * 2. `created: false`: each listed peer that has not joined the channel (`peer channel list`) joins it
@@ -29,6 +30,8 @@ import { buildStandardCcaasPackage, hashFolder } from '../fabric/package.ts';
 import { type ManagedProcess, ProcessSupervisor } from '../fabric/processes.ts';
 import { listening, waitUntil } from '../fabric/readiness.ts';
 import { freePorts } from '../fabric/topology.ts';
+import { findPeerCli } from './binaries.ts';
+import { setUp14 } from './deploy14.ts';
 import { writeAdminMsp } from './msp.ts';
 import { PeerCli } from './peer-cli.ts';
 import type { DeployPlan, PlannedChaincode, PlannedChannel, PlannedPeer } from './plan.ts';
@@ -43,11 +46,16 @@ const FETCH_RETRY_MS = 20_000;
 export interface ChaincodeOutcome {
   channel: string;
   chaincode: string;
-  /** `reused`: committed and unchanged; `deployed`: sequence 1; `upgraded`: a new sequence. */
+  /**
+   * `reused`: committed and unchanged; `deployed`: sequence 1; `upgraded`: a new sequence. On Fabric
+   * 1.4: instantiated at this version already, instantiated now, or `peer chaincode upgrade`d.
+   */
   action: 'reused' | 'deployed' | 'upgraded';
+  /** The definition's sequence; 0 on Fabric 1.4, which has none. */
   sequence: number;
+  /** The package id; `<name>:<version>` on Fabric 1.4. */
   packageId: string;
-  /** Where its service listens (every peer dials it). */
+  /** Where its service listens (every peer dials it); on 1.4 the peers' chaincode listeners, comma-separated. */
   address: string;
 }
 
@@ -70,13 +78,19 @@ export interface SetUpOptions {
 /** Runs the plan; see the module comment. On failure everything it started is stopped. */
 export async function setUpExistingNetwork(plan: DeployPlan, opts: SetUpOptions = {}): Promise<ExistingNetworkSetup> {
   const log = (line: string) => opts.log?.(`existing network ${plan.file}: ${line}`);
+  // The CLI's line decides the steps: Fabric 1.4's `peer chaincode`, or 2.x/3.x's lifecycle.
+  const cli14 = await findPeerCli(plan.file, plan.binaries, opts.env ?? process.env);
+  const v14 = cli14.major === 1;
   const endpoints = new Map<string, string>();
   for (const ch of plan.channels) {
     for (const p of ch.peers) endpoints.set(p.endpoint, `peer ${p.name}`);
     endpoints.set(ch.orderer.endpoint, `orderer ${ch.orderer.name}`);
+    // Dev-mode chaincode dials each peer's chaincode listener: a wrong address is named here.
+    if (v14 && ch.chaincodes.length > 0) for (const p of ch.peers) endpoints.set(p.chaincodeAddress, `chaincode listener of peer ${p.name} (${p.chaincodeAddressField})`);
   }
   await waitReachable(plan.file, [...endpoints].map(([endpoint, what]) => ({ endpoint, what })), plan.readyTimeoutMs);
-  const bin = await binaries(plan, opts.env);
+  const bin = v14 ? cli14 : await binaries(plan, opts.env);
+  if (v14) log(`Fabric ${cli14.version} peer CLI (${cli14.tools.peer}): the 1.4 steps (peer channel create/join, peer chaincode install/instantiate)`);
 
   const stateDir = mkdtempSync(join(tmpdir(), 'ledgerbench-existing-'));
   mkdirSync(join(stateDir, 'logs'), { mode: 0o700 });
@@ -99,19 +113,26 @@ export async function setUpExistingNetwork(plan: DeployPlan, opts: SetUpOptions 
     const outcomes: ChaincodeOutcome[] = [];
     const services: ManagedProcess[] = [];
     try {
-      for (const ch of plan.channels) {
-        if (ch.join) await ensureJoined(plan, ch, cli, stateDir, log);
-        for (const cc of ch.chaincodes) {
-          const { outcome, service } = await ensureChaincode(ch, cc, cli, procs, stateDir, log);
-          outcomes.push(outcome);
-          services.push(service);
+      if (v14) {
+        const done = await setUp14(plan, cli, procs, stateDir, log);
+        outcomes.push(...done.outcomes);
+        services.push(...done.services);
+      } else {
+        for (const ch of plan.channels) {
+          if (ch.join) await ensureJoined(plan, ch, cli, stateDir, log);
+          for (const cc of ch.chaincodes) {
+            const { outcome, service } = await ensureChaincode(ch, cc, cli, procs, stateDir, log);
+            outcomes.push(outcome);
+            services.push(service);
+          }
         }
       }
     } finally {
       // The admin keys are needed by the CLI calls only.
       rmSync(mspRoot, { recursive: true, force: true });
     }
-    await waitGateways(plan, outcomes, services);
+    // 1.4 peers have no Gateway; setUp14 waited until every peer lists each chaincode instantiated.
+    if (!v14) await waitGateways(plan, outcomes, services);
     return { outcomes, services, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -20,7 +20,7 @@ export class PeerCli {
    * @param mspIds the MSP id of each organization.
    */
   constructor(
-    private readonly bin: FabricBinaries,
+    private readonly bin: Pick<FabricBinaries, 'configDir'> & { tools: Pick<FabricBinaries['tools'], 'peer'> },
     private readonly procs: ProcessSupervisor,
     stateDir: string,
     private readonly mspDirs: Map<string, string>,
@@ -33,11 +33,12 @@ export class PeerCli {
   /**
    * Runs `peer <args>` against `peer` as its organization's admin; resolves with the output.
    * `manyPeers`: the call also dials other peers (`--peerAddresses`), so no host name override is set.
+   * `timeoutMs`: the call is ended and rejected after this long.
    */
-  run(what: string, peer: PlannedPeer, args: string[], manyPeers = false): Promise<string> {
+  run(what: string, peer: PlannedPeer, args: string[], manyPeers = false, timeoutMs = 120_000): Promise<string> {
     // Each call its own log: the supervisor appends to a file of the same name.
     const name = `peer-${String(++this.calls).padStart(3, '0')}-${what}-${peer.name}`.replace(/[^\w.-]/g, '_');
-    return this.procs.run(name, this.bin.tools.peer, args, { env: this.env(peer, manyPeers), timeoutMs: 120_000 });
+    return this.procs.run(name, this.bin.tools.peer, args, { env: this.env(peer, manyPeers), timeoutMs });
   }
 
   /** Runs a call whose answer is JSON (`-O json`) and parses it. */

@@ -4,13 +4,15 @@
  *
  * - `channels.<ch>.chaincodes[i]` with a `path` (a Node chaincode folder): deploy it with Fabric's
  *   lifecycle, or reuse the committed definition when it is this folder's (deploy.ts decides);
- * - `channels.<ch>.created: false`: make sure every listed peer has joined the channel;
+ * - `channels.<ch>.created: false`: make sure every listed peer has joined the channel; on Fabric 1.4
+ *   create it first, from `channels.<ch>.configBinary`, when the orderer does not have it;
  * - `organizations.<Org>.adminPrivateKey` / `signedCert`: the admin identity the peer CLI acts as for
  *   that organization (install, approve, commit, join);
  * - `orderers.<name>` (`url`, `tlsCACerts`, `grpcOptions.ssl-target-name-override`): where approvals
  *   and commits are ordered;
- * - `ledgerbench.binaries`: the Fabric release folder (else FABRIC_BIN, else PATH), and
- *   `ledgerbench.readyTimeout`: how long to wait for every endpoint to answer.
+ * - `ledgerbench.binaries`: the Fabric release folder (else FABRIC_BIN, else PATH),
+ *   `ledgerbench.readyTimeout`: how long to wait for every endpoint to answer, and, for Fabric 1.4
+ *   peers in chaincode dev mode, `ledgerbench.chaincodeAddresses.<peer>`: their chaincode listeners.
  *
  * Nothing here is asked for when no chaincode has a `path` and no channel says `created: false`:
  * {@link readDeployPlan} returns undefined and the profile is used as it is. Peers (endpoints, TLS CAs,
@@ -40,6 +42,15 @@ export interface PlannedChaincode {
 export interface PlannedPeer extends FabricPeerConfig {
   /** Key of organizations: that lists the peer. */
   org: string;
+  /**
+   * Fabric 1.4 only: the peer's chaincode listener (core.yaml `peer.chaincodeListenAddress`), which
+   * ledgerbench's chaincode processes dial on a peer in chaincode dev mode. From
+   * `ledgerbench.chaincodeAddresses.<peer>`, else the peer's host with its port + 1 (7051 -> 7052, as
+   * fabric-samples lay peers out).
+   */
+  chaincodeAddress: string;
+  /** Where chaincodeAddress came from, for messages. */
+  chaincodeAddressField: string;
 }
 
 /** An orderer as the peer CLI reaches it. */
@@ -64,6 +75,12 @@ export interface PlannedChannel {
   name: string;
   /** `created: false` in the file: the listed peers are joined when they have not. */
   join: boolean;
+  /**
+   * `channels.<ch>.configBinary`, resolved: the channel creation transaction (configtxgen
+   * `-outputCreateChannelTx`) that `peer channel create` sends on Fabric 1.4 when the orderer does not
+   * have the channel yet.
+   */
+  configBinary?: string;
   peers: PlannedPeer[];
   orderer: PlannedOrderer;
   chaincodes: PlannedChaincode[];
@@ -107,6 +124,7 @@ export async function readDeployPlan(file: string, doc: Record<string, unknown>,
     for (const p of Array.isArray(def.peers) ? def.peers : []) if (typeof p === 'string') peerOrg.set(p, key);
   }
 
+  const ccAddresses = readChaincodeAddresses(file, section);
   const channels: PlannedChannel[] = [];
   for (const [name, def] of wanted) {
     const at = `channels.${name}`;
@@ -117,12 +135,13 @@ export async function readDeployPlan(file: string, doc: Record<string, unknown>,
       const org = peerOrg.get(peerName);
       if (!peer) throw new ConfigError(file, `${at}.peers.${peerName}`, `peer ${peerName} is not defined under peers:`, `add peers.${peerName} with its url, or remove it from the channel`);
       if (!org) throw new ConfigError(file, `${at}.peers.${peerName}`, `no organization lists peer ${peerName}, so no admin can install on it or join it`, `add it to organizations.<Org>.peers`);
-      return { ...peer, org };
+      return { ...peer, org, ...chaincodeAddressOf(peer, ccAddresses) };
     });
     if (peers.length === 0) throw new ConfigError(file, `${at}.peers`, 'no peer to deploy to', 'list the peers of the channel (channels.<ch>.peers) and their organizations (organizations.<Org>.peers)');
     const chaincodes = chaincodeEntries(ch).flatMap((cc, i) => (isObject(cc) && cc.path !== undefined ? [readChaincode(file, `${at}.chaincodes[${i}]`, cc, search)] : []));
     const orderer = readOrderer(file, doc, at, ch, search);
-    channels.push({ name, join: ch.created === false, peers, orderer: await orderer, chaincodes });
+    const configBinary = ch.configBinary === undefined ? undefined : locate(file, `${at}.configBinary`, String(ch.configBinary), search, 'the channel creation transaction');
+    channels.push({ name, join: ch.created === false, configBinary, peers, orderer: await orderer, chaincodes });
     // Installing on a peer, approving for its organization and joining it all take that organization's admin.
     for (const org of new Set(peers.map((p) => p.org))) {
       if (orgs.get(org)?.admin) continue;
@@ -212,6 +231,25 @@ function readAdmin(file: string, org: string, def: Record<string, unknown>, sear
     certFile: pathOf(cert, `${at}.signedCert`, "the admin's certificate"),
     field: `${at}.adminPrivateKey`,
   };
+}
+
+function readChaincodeAddresses(file: string, section: Record<string, unknown>): Map<string, string> {
+  const v = section.chaincodeAddresses;
+  const out = new Map<string, string>();
+  if (v === undefined) return out;
+  if (!isObject(v)) throw new ConfigError(file, 'ledgerbench.chaincodeAddresses', 'must map peer names to their chaincode listener (host:port)', 'write chaincodeAddresses: { peer0.org1.example.com: 127.0.0.1:7052 }');
+  for (const [peer, addr] of Object.entries(v)) {
+    if (typeof addr !== 'string' || !/^[^\s/:]+:\d{1,5}$/.test(addr)) throw new ConfigError(file, `ledgerbench.chaincodeAddresses.${peer}`, `${JSON.stringify(addr)} is not host:port`, "write the peer's chaincodeListenAddress, e.g. 127.0.0.1:7052");
+    out.set(peer, addr);
+  }
+  return out;
+}
+
+function chaincodeAddressOf(peer: FabricPeerConfig, given: Map<string, string>): { chaincodeAddress: string; chaincodeAddressField: string } {
+  const set = given.get(peer.name);
+  if (set) return { chaincodeAddress: set, chaincodeAddressField: `ledgerbench.chaincodeAddresses.${peer.name}` };
+  const i = peer.endpoint.lastIndexOf(':');
+  return { chaincodeAddress: `${peer.endpoint.slice(0, i)}:${Number(peer.endpoint.slice(i + 1)) + 1}`, chaincodeAddressField: `ledgerbench.chaincodeAddresses.${peer.name} (not given: peers.${peer.name}.url's port + 1)` };
 }
 
 function readBinaries(file: string, section: Record<string, unknown>): string | undefined {

@@ -67,8 +67,20 @@ function adminEnv(topology: Topology, peer: PeerNode): NodeJS.ProcessEnv {
   };
 }
 
+/** Options of {@link startFabric14Network}. */
+export interface Fabric14StartOptions {
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Start the nodes and write the channel artifacts (`channels/<ch>.tx`, the channel creation
+   * transactions) but create no channel and deploy nothing: a network as someone else would have
+   * started it before Caliper's steps 2 to 5 (tests of src/network/existing).
+   */
+  nodesOnly?: boolean;
+}
+
 /** Brings the network of `cfg` up with Fabric 1.4; see the module comment. */
-export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: { log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {}): Promise<Fabric14NetworkHandle> {
+export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: Fabric14StartOptions = {}): Promise<Fabric14NetworkHandle> {
   const log = opts.log ?? (() => {});
   if (cfg.orderer.nodes !== 1) throw new Error(`${cfg.file}: orderer.nodes is ${cfg.orderer.nodes}; ledgerbench's Fabric 1.4 network has one solo orderer (write nodes: 1)`);
   const { bin, configDir, version } = findBinaries(cfg, opts.env ?? process.env);
@@ -118,7 +130,7 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
 
     const ordererArgs = ['-o', `127.0.0.1:${orderer.port}`];
     const first = topology.peers[0];
-    for (const ch of cfg.channels) {
+    for (const ch of opts.nodesOnly ? [] : cfg.channels) {
       const block = join(channelDir, `${ch.name}.block`);
       await procs.run(`channel-create-${ch.name}`, bin('peer'), ['channel', 'create', ...ordererArgs, '-c', ch.name, '-f', join(channelDir, `${ch.name}.tx`), '--outputBlock', block], { env: adminEnv(topology, first) });
       for (const p of topology.peers) await procs.run(`channel-join-${ch.name}-${p.name}`, bin('peer'), ['channel', 'join', '-b', block], { env: adminEnv(topology, p) });
@@ -126,17 +138,17 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
         await procs.run(`channel-anchors-${ch.name}-${org.mspId}`, bin('peer'), ['channel', 'update', ...ordererArgs, '-c', ch.name, '-f', join(channelDir, `${ch.name}-${org.mspId}-anchors.tx`)], { env: adminEnv(topology, org.peers[0]) });
       }
     }
-    log(`fabric 1.4 network "${cfg.name}": channels created and joined`);
+    if (!opts.nodesOnly) log(`fabric 1.4 network "${cfg.name}": channels created and joined`);
 
     const chaincodes: ManagedProcess[] = [];
-    for (const ch of cfg.channels) {
+    for (const ch of opts.nodesOnly ? [] : cfg.channels) {
       for (const cc of ch.chaincodes) {
-        const started = topology.peers.map((p) => ({ peer: p, process: startDevChaincode(procs, cc, p) }));
+        const started = topology.peers.map((p) => ({ peer: p, process: startDevChaincode(procs, cc, { name: p.name, chaincodeAddress: `127.0.0.1:${p.chaincodePort}` }) }));
         chaincodes.push(...started.map((s) => s.process));
         // In dev mode a proposal for a chaincode that has not registered makes the peer try Docker.
         await Promise.all(
           started.map(({ peer, process: ccProcess }) =>
-            waitUntil(`${cc.name}:${cc.version} to register with ${peer.host}`, async () => registered(ccProcess), CHAINCODE_READY_TIMEOUT_MS, [ccProcess, ...nodeProcesses]),
+            waitUntil(`${cc.name}:${cc.version} to register with ${peer.host}`, async () => devChaincodeRegistered(ccProcess), CHAINCODE_READY_TIMEOUT_MS, [ccProcess, ...nodeProcesses]),
           ),
         );
         for (const p of topology.peers) {
@@ -153,7 +165,7 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
         }
       }
     }
-    log(`fabric 1.4 network "${cfg.name}": chaincodes instantiated`);
+    if (!opts.nodesOnly) log(`fabric 1.4 network "${cfg.name}": chaincodes instantiated`);
 
     const connectionFile = writeConnectionFile(cfg, topology);
     const profile = writeCaliperProfile(connectionFile, join(stateDir, 'fabric-ccp.yaml'), { tls: false });
@@ -189,21 +201,22 @@ export async function startFabric14Network(cfg: FabricNetworkFileConfig, opts: {
  * The chaincode's registration was accepted: fabric-shim logs that its stream reached the "ready"
  * state (the 1.4 peer logs registrations only at debug level and has no API for them).
  */
-function registered(chaincode: ManagedProcess): boolean {
+export function devChaincodeRegistered(chaincode: ManagedProcess): boolean {
   return readTail(chaincode.logFile, 100).includes('Successfully established communication with peer node');
 }
 
 /**
  * Starts one chaincode process for one peer in dev mode: it dials the peer's chaincode listener and
- * registers as `<name>:<version>`, the id 1.4's dev mode expects. A contract chaincode runs under
+ * registers as `<name>:<version>`, the id 1.4's dev mode expects (`peer.chaincodeAddress`: the
+ * peer's chaincodeListenAddress). A contract chaincode runs under
  * fabric-shim's `fabric-chaincode-node start`, a low-level one as its own start script's file; both
  * with the fabric-shim the chaincode folder resolves.
  */
-function startDevChaincode(procs: ProcessSupervisor, cc: FabricChaincodeConfig, peer: PeerNode): ManagedProcess {
+export function startDevChaincode(procs: ProcessSupervisor, cc: Pick<FabricChaincodeConfig, 'name' | 'version' | 'path'>, peer: { name: string; chaincodeAddress: string }): ManagedProcess {
   const kind = serviceKind(cc.path);
   if (!kind) throw new Error(`${cc.path}: its package.json start script is neither "fabric-chaincode-node start" nor "node <file>.js"`);
   const id = `${cc.name}:${cc.version}`;
-  const address = `127.0.0.1:${peer.chaincodePort}`;
+  const address = peer.chaincodeAddress;
   const entry = kind.kind === 'contract' ? join(dirname(createRequire(join(cc.path, 'package.json')).resolve('fabric-shim/package.json')), 'cli.js') : kind.entry;
   const args = kind.kind === 'contract' ? [entry, 'start', '--peer.address', address, '--chaincode-id-name', id, '--module-path', cc.path] : [entry, '--peer.address', address, '--chaincode-id-name', id];
   return procs.start(`chaincode-${cc.name}-${peer.name}`, process.execPath, args, {

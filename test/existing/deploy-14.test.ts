@@ -1,0 +1,152 @@
+/**
+ * The seeds' flow, steps 1 to 7, on Fabric 1.4.12 as Caliper 0.1 ran it: a network someone else
+ * started (ledgerbench's own 1.4 bring-up with `nodesOnly`: solo orderer with a system channel, 2
+ * organizations x 2 peers in chaincode dev mode, no channel, no chaincode) and a Caliper fabric-ccp
+ * file for it in the seed's shape (fixtures/seed-configs/fabric-ccp-2org2peer3orderer.yaml: clients,
+ * `created: false` with a `configBinary`, chaincodes with a path, organizations with admin keys,
+ * caliper.command.start/end). `ledgerbench run` with the seed's simple benchmark creates the channel,
+ * joins the four peers, installs and instantiates the chaincode and runs both rounds through the
+ * fabric-legacy connector; the second run reuses all of it (its log says so) and `ledgerbench network
+ * up` with the same file reuses it too and keeps the chaincode running until `network down`.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadNetworkFile } from '../../src/config/network-file.ts';
+import type { FabricNetworkFileConfig } from '../../src/network/fabric/config.ts';
+import { type Fabric14NetworkHandle, startFabric14Network } from '../../src/network/fabric/v1/network.ts';
+import { ledgerbenchCli, REPO } from '../cli/child.ts';
+import { processesUsing, type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
+import { eventually } from '../support/processes.ts';
+
+const CHAINCODE = resolve(REPO, 'fixtures/chaincode/simple');
+
+let fabric: UnpackedFabric;
+let network: Fabric14NetworkHandle;
+let work: string;
+let ccp: string;
+const savedFabricBin = process.env.FABRIC_BIN;
+
+/** The parts of the bring-up's fabric-ccp file the seed's shape changes. */
+interface Ccp {
+  caliper: Record<string, unknown>;
+  channels: Record<string, Record<string, unknown>>;
+  organizations: Record<string, Record<string, unknown>>;
+  ledgerbench?: Record<string, unknown>;
+}
+
+/**
+ * The seed's fabric-ccp shape for the running network, from the bring-up's own fabric-ccp file (its
+ * clients, orderer, peers): created: false with the channel creation transaction the bring-up wrote,
+ * the chaincode with a path, admin keys, and the peers' chaincode listeners (read from their core.yaml).
+ */
+function writeSeedShapedCcp(stateDir: string, out: string): string {
+  const doc = load(readFileSync(join(stateDir, 'fabric-ccp.yaml'), 'utf8')) as Ccp;
+  const crypto = join(stateDir, 'crypto', 'peerOrganizations');
+  for (const [key, org] of Object.entries(doc.organizations)) {
+    const domain = `${key.toLowerCase()}.example.com`;
+    const msp = join(crypto, domain, 'users', `Admin@${domain}`, 'msp');
+    org.adminPrivateKey = { path: join(msp, 'keystore', readdirSync(join(msp, 'keystore'))[0]) };
+    org.signedCert = { path: join(msp, 'signcerts', readdirSync(join(msp, 'signcerts'))[0]) };
+  }
+  const chaincodeAddresses: Record<string, string> = {};
+  for (const node of readdirSync(join(stateDir, 'nodes'))) {
+    const core = join(stateDir, 'nodes', node, 'core.yaml');
+    try {
+      const { peer } = load(readFileSync(core, 'utf8')) as { peer: { id: string; chaincodeListenAddress: string } };
+      chaincodeAddresses[peer.id] = peer.chaincodeListenAddress;
+    } catch {
+      // An orderer's folder.
+    }
+  }
+  Object.assign(doc.channels.mychannel, {
+    configBinary: join(stateDir, 'channels', 'mychannel.tx'),
+    created: false,
+    chaincodes: [{ id: 'simple', version: 'v0', language: 'node', path: CHAINCODE }],
+  });
+  doc.caliper.command = { start: 'echo caliper start command', end: 'echo caliper end command' };
+  doc.ledgerbench = { chaincodeAddresses, readyTimeout: '20s' };
+  writeFileSync(out, dump(doc, { lineWidth: -1 }), { mode: 0o600 });
+  return out;
+}
+
+beforeAll(async () => {
+  fabric = unpackFabric('1.4.12');
+  process.env.FABRIC_BIN = fabric.root;
+  work = mkdtempSync(join(tmpdir(), 'lb-existing-14-'));
+  const file = join(work, 'network.yaml');
+  writeFileSync(
+    file,
+    `type: fabric
+name: someone-elses-14
+version: "1.4"
+organizations:
+  - { mspId: Org1MSP, peers: 2, users: 1 }
+  - { mspId: Org2MSP, peers: 2, users: 1 }
+orderer: { nodes: 1, batchTimeout: 250ms }
+channels:
+  - name: mychannel
+`,
+  );
+  const started = performance.now();
+  network = await startFabric14Network(loadNetworkFile(file) as FabricNetworkFileConfig, { nodesOnly: true });
+  console.log(`fabric 1.4.12, nodes only (2 orgs x 2 peers, solo): ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  ccp = writeSeedShapedCcp(network.stateDir, join(work, 'fabric-ccp.yaml'));
+}, 60_000);
+
+afterAll(async () => {
+  await network?.stop();
+  if (savedFabricBin === undefined) delete process.env.FABRIC_BIN;
+  else process.env.FABRIC_BIN = savedFabricBin;
+  try {
+    if (fabric) {
+      await eventually(() => processesUsing(fabric.root).length === 0, 10_000);
+      expect(processesUsing(fabric.root)).toEqual([]);
+    }
+  } finally {
+    fabric?.remove();
+    if (work) rmSync(work, { recursive: true, force: true });
+  }
+}, 30_000);
+
+/** `ledgerbench run` of the seed's simple benchmark against the ccp file; its rounds and log. */
+async function runSeed(name: string): Promise<{ rounds: Array<[string, number, number]>; log: string; seconds: number }> {
+  const results = join(work, name);
+  const started = performance.now();
+  const run = await ledgerbenchCli(['run', '--config', 'fixtures/seed-configs/simple-config.yaml', '--network', ccp, '--results', results], { timeoutMs: 100_000 }).finished;
+  const seconds = (performance.now() - started) / 1000;
+  const log = `${run.stdout}\n${run.stderr}`;
+  expect(run.code, log).toBe(0);
+  const json = JSON.parse(readFileSync(join(results, readdirSync(results)[0], 'results.json'), 'utf8'));
+  const rounds = (json.rounds as Array<{ label: string; succeeded: number; failed: number }>).map((r) => [r.label, r.succeeded, r.failed] as [string, number, number]);
+  return { rounds, log, seconds };
+}
+
+describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: false, chaincode with a path)", () => {
+  test('the first run creates the channel, joins every peer, installs and instantiates; the second reuses it all', async () => {
+    const first = await runSeed('first');
+    const lines = (log: string) => log.split('\n').filter((l) => l.includes('existing network') || l.includes('caliper'));
+    console.log(`first run ${first.seconds.toFixed(1)}s: ${first.rounds.map((r) => r.join(' ')).join(', ')}\n${lines(first.log).join('\n')}`);
+    expect(first.rounds).toEqual([
+      ['open', 100, 0],
+      ['query', 100, 0],
+    ]);
+    expect(first.log).toMatch(/channel mychannel: created on orderer \S+ from \S+mychannel\.tx, joined peer0\.org1\.example\.com, peer1\.org1\.example\.com, peer0\.org2\.example\.com, peer1\.org2\.example\.com/);
+    expect(first.log).toMatch(/chaincode simple on mychannel: instantiated at version v0; installed on peer0\.org1\.example\.com, peer1\.org1\.example\.com, peer0\.org2\.example\.com, peer1\.org2\.example\.com; dev-mode chaincode processes registered/);
+    // Steps 1 and 7: Caliper's start and end commands ran around it.
+    expect(first.log).toContain('caliper start command');
+    expect(first.log).toContain('caliper end command');
+
+    const second = await runSeed('second');
+    console.log(`second run ${second.seconds.toFixed(1)}s: ${second.rounds.map((r) => r.join(' ')).join(', ')}\n${lines(second.log).join('\n')}`);
+    expect(second.rounds).toEqual([
+      ['open', 100, 0],
+      ['query', 100, 0],
+    ]);
+    expect(second.log).toContain('channel mychannel: every listed peer has joined it (created: false, nothing to do)');
+    expect(second.log).toContain('chaincode simple on mychannel: instantiated at version v0 already, reused (nothing instantiated); installed on every listed peer already');
+    expect(second.log).not.toMatch(/created on orderer|joined peer/);
+  }, 200_000);
+});
