@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { createFabricGatewayConnector, loadFabricNetwork } from '../../src/connectors/fabric-gateway/index.ts';
-import { channelForRoundLabel } from '../../src/connectors/fabric-gateway/profile.ts';
+import { channelForRoundLabel, soleChannelOfContracts } from '../../src/connectors/fabric-gateway/profile.ts';
 import { loadLegacyNetwork } from '../../src/connectors/fabric-legacy/index.ts';
 import type { Connector, TxOutcome } from '../../src/connectors/types.ts';
 import { loadWorkloadModule, makeRunnable } from '../../src/engine/dialects.ts';
@@ -140,4 +140,32 @@ describe('the round label decides the channel (embedded network, two channels, f
     const err = await configError(unmapped.init());
     expect(err).toMatchObject({ file, field: 'context' });
   }, 30_000);
+});
+
+describe("a request that names no channel goes to its contract's channel, as Caliper's adapters resolve a contract id", () => {
+  test('a contract listed on one channel only is sent there, not to the default channel', async () => {
+    const doc = JSON.parse(readFileSync(handle!.ref.file!, 'utf8'));
+    const file = join(dir, 'one-channel.json');
+    // Both channels run `simple`; the file lists it on the second one only.
+    writeFileSync(file, JSON.stringify({ ...doc, chaincodes: [{ name: 'simple', channel: 'yourchannel' }] }), { mode: 0o600 });
+    const net = await loadFabricNetwork(file);
+    expect(net.channel).toBe('mychannel');
+    const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: { connector: 'fabric-gateway', file }, txTimeoutMs: 10_000 });
+    connectors.push(connector);
+    expect((await connector.submit({ contract: 'simple', fn: 'open', args: ['routed_0', '11'] })).ok).toBe(true);
+    expect(Buffer.from((await connector.evaluate({ contract: 'simple', fn: 'query', args: ['routed_0'] })).payload ?? []).toString()).toBe('11');
+    expect(Buffer.from((await connector.evaluate({ channel: 'yourchannel', contract: 'simple', fn: 'query', args: ['routed_0'] })).payload ?? []).toString()).toBe('11');
+    expect((await connector.evaluate({ channel: 'mychannel', contract: 'simple', fn: 'query', args: ['routed_0'] })).ok).toBe(false);
+  });
+
+  test('a contract on several channels, or not listed, keeps the default channel', () => {
+    const sole = soleChannelOfContracts({
+      chaincodes: [
+        { name: 'simple', channel: 'mychannel' },
+        { name: 'simple', channel: 'yourchannel' },
+        { name: 'marbles', channel: 'yourchannel' },
+      ],
+    });
+    expect([...sole]).toEqual([['marbles', 'yourchannel']]);
+  });
 });

@@ -19,7 +19,7 @@ import { ConfigError } from '../../config/errors.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
 import { type CommitWait, CommitWatcher, type WatcherIdentity } from './commit-events.ts';
 import { classifyError, commitFailure } from './errors.ts';
-import { channelForRoundLabel, type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork } from './profile.ts';
+import { channelForRoundLabel, type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork, soleChannelOfContracts } from './profile.ts';
 import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
 
 /** How a submit learns that its transaction committed (connector option `commitWait`). */
@@ -195,7 +195,7 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
     hash: signing.hash,
   });
   const watching = options.commitWait === 'events' ? { mspId: identity.mspId, certPem: identity.certPem, signing } : undefined;
-  const connector = new FabricGatewayConnector(gateway, client, net.channel, ctx.txTimeoutMs, watching);
+  const connector = new FabricGatewayConnector(gateway, client, net.channel, soleChannelOfContracts(net), ctx.txTimeoutMs, watching);
   connector.channelForLabel = (label) => channelForRoundLabel(net, label);
   // The default channel's stream is open before the first transaction, so none waits for it.
   await connector.watcher(net.channel);
@@ -217,6 +217,8 @@ class FabricGatewayConnector implements Connector {
   readonly #gateway: Gateway;
   readonly #client: Client;
   readonly #channel: string;
+  /** Contract -> the one channel the file lists it on, for requests that name no channel. */
+  readonly #contractChannels: ReadonlyMap<string, string>;
   readonly #timeoutMs: number;
   /** Who signs the block streams' seek requests; undefined in `status` mode. */
   readonly #watching: WatcherIdentity | undefined;
@@ -227,10 +229,11 @@ class FabricGatewayConnector implements Connector {
   readonly #reopenedAt = new Map<string, number>();
   #closed = false;
 
-  constructor(gateway: Gateway, client: Client, channel: string, timeoutMs: number, watching: WatcherIdentity | undefined) {
+  constructor(gateway: Gateway, client: Client, channel: string, contractChannels: ReadonlyMap<string, string>, timeoutMs: number, watching: WatcherIdentity | undefined) {
     this.#gateway = gateway;
     this.#client = client;
     this.#channel = channel;
+    this.#contractChannels = contractChannels;
     this.#timeoutMs = timeoutMs;
     this.#watching = watching;
   }
@@ -288,7 +291,7 @@ class FabricGatewayConnector implements Connector {
     // One absolute deadline for the whole transaction, shared by its calls.
     const deadline = Date.now() + (req.timeoutMs ?? this.#timeoutMs);
     const call: CallOptions = { deadline };
-    const channel = req.channel ?? this.#channel;
+    const channel = this.#channelOf(req);
     const known = this.#watchers.get(channel);
     const watcher = known === undefined ? await this.watcher(channel) : this.#usable(channel, known);
     let txId = '';
@@ -361,8 +364,12 @@ class FabricGatewayConnector implements Connector {
     this.#client.close();
   }
 
+  #channelOf(req: TxRequest): string {
+    return req.channel ?? this.#contractChannels.get(req.contract) ?? this.#channel;
+  }
+
   #contract(req: TxRequest): Contract {
-    const channel = req.channel ?? this.#channel;
+    const channel = this.#channelOf(req);
     let byName = this.#contracts.get(channel);
     if (!byName) {
       byName = new Map();

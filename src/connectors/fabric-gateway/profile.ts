@@ -582,6 +582,19 @@ export function channelForRoundLabel(net: Pick<FabricNetworkConfig, 'file' | 'ch
   );
 }
 
+/**
+ * Contracts the file lists on exactly one channel, with that channel. A request that names no channel
+ * goes to its contract's channel, as Caliper's Fabric adapters resolve a contract id, and only
+ * otherwise (a contract on several channels, or one the file does not list) to the default channel.
+ */
+export function soleChannelOfContracts(net: Pick<FabricNetworkConfig, 'chaincodes'>): ReadonlyMap<string, string> {
+  const channels = new Map<string, Set<string>>();
+  for (const cc of net.chaincodes) channels.set(cc.name, (channels.get(cc.name) ?? new Set()).add(cc.channel));
+  const sole = new Map<string, string>();
+  for (const [name, set] of channels) if (set.size === 1) sole.set(name, [...set][0]);
+  return sole;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 

@@ -14,7 +14,7 @@ import type { Channel, DiscoveryHandler, Endorsement, EndorsementResponse, Endor
 import { type Contract, DefaultQueryHandlerStrategies, Gateway, type Network, Wallets, type X509Identity } from 'fabric-network';
 import { ConfigError } from '../../config/errors.ts';
 import { selectWorkerTarget } from '../fabric-gateway/connector.ts';
-import { channelForRoundLabel } from '../fabric-gateway/profile.ts';
+import { channelForRoundLabel, soleChannelOfContracts } from '../fabric-gateway/profile.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
 import { toCommonConnectionProfile } from './ccp.ts';
 import { listenForCommit } from './commit-wait.ts';
@@ -64,7 +64,7 @@ export const createFabricLegacyConnector: ConnectorFactory = async (ctx: Connect
     eventHandlerOptions: { commitTimeout: timeoutSec, endorseTimeout: timeoutSec },
     queryHandlerOptions: { timeout: timeoutSec, strategy: DefaultQueryHandlerStrategies.MSPID_SCOPE_ROUND_ROBIN },
   });
-  const connector = new FabricLegacyConnector(gateway, identity.mspId, new Set(net.base.peers.map((p) => p.name)), net.base.channel, ctx.txTimeoutMs, net.discovery.enabled, net.bcType);
+  const connector = new FabricLegacyConnector(gateway, identity.mspId, new Set(net.base.peers.map((p) => p.name)), net.base.channel, soleChannelOfContracts(net.base), ctx.txTimeoutMs, net.discovery.enabled, net.bcType);
   connector.channelForLabel = (label) => channelForRoundLabel(net.base, label);
   try {
     await connector.warmUp();
@@ -109,17 +109,20 @@ class FabricLegacyConnector implements Connector {
   readonly #mspId: string;
   readonly #profilePeers: Set<string>;
   readonly #channelName: string;
+  /** Contract -> the one channel the file lists it on, for requests that name no channel. */
+  readonly #contractChannels: ReadonlyMap<string, string>;
   readonly #timeoutMs: number;
   readonly #discovery: boolean;
   readonly #channels = new Map<string, Promise<ChannelState>>();
   #closed = false;
 
-  constructor(gateway: Gateway, mspId: string, profilePeers: Set<string>, channel: string, timeoutMs: number, discovery: boolean, bcType: string) {
+  constructor(gateway: Gateway, mspId: string, profilePeers: Set<string>, channel: string, contractChannels: ReadonlyMap<string, string>, timeoutMs: number, discovery: boolean, bcType: string) {
     this.bcType = bcType;
     this.#gateway = gateway;
     this.#mspId = mspId;
     this.#profilePeers = profilePeers;
     this.#channelName = channel;
+    this.#contractChannels = contractChannels;
     this.#timeoutMs = timeoutMs;
     this.#discovery = discovery;
   }
@@ -145,7 +148,7 @@ class FabricLegacyConnector implements Connector {
     let handler: DiscoveryHandler | undefined;
     let payload: Uint8Array;
     try {
-      state = await this.#channel(req.channel ?? this.#channelName);
+      state = await this.#channel(req.channel ?? this.#contractChannels.get(req.contract) ?? this.#channelName);
       handler = await this.#handler(state, req.contract);
       identity = this.#gateway.identityContext!.calculateTransactionId();
       endorsement = state.channel.newEndorsement(req.contract);
@@ -199,7 +202,7 @@ class FabricLegacyConnector implements Connector {
   async evaluate(req: TxRequest): Promise<TxOutcome> {
     const t = performance.now();
     try {
-      const state = await this.#channel(req.channel ?? this.#channelName);
+      const state = await this.#channel(req.channel ?? this.#contractChannels.get(req.contract) ?? this.#channelName);
       let contract = state.contracts.get(req.contract);
       if (!contract) {
         contract = state.network.getContract(req.contract);
