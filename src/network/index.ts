@@ -18,6 +18,8 @@ import { checkFabricProfile } from '../connectors/fabric-legacy/choose-connector
 import type { NetworkProcessMessage } from './embedded/main.ts';
 import { type ExistingNetworkSetup, setUpExistingNetwork } from './existing/deploy.ts';
 import { readDeployPlan } from './existing/plan.ts';
+import { servedBy } from './existing/served.ts';
+import { profileNetworkUp } from './existing/up.ts';
 import { startFabricNetwork } from './fabric/network.ts';
 import { startFabric14Network } from './fabric/v1/network.ts';
 import { fabricNetworkUp } from './fabric/up.ts';
@@ -97,6 +99,13 @@ export async function networkUp(file: string, stateFolder: string): Promise<{ co
   }
   if (cfg.type === 'profile') {
     const { workspace } = await checkProfile(cfg);
+    // A deployment (chaincodes with a path, created: false) runs as in startProfile, in an owner
+    // process that keeps the chaincode processes it starts until `network down`.
+    if (await readDeployPlan(cfg.file, cfg.raw, workspace)) {
+      const { pid } = await profileNetworkUp(cfg.file, stateDir, workspace);
+      writeFileSync(statePath, JSON.stringify({ pid, connectionFile: cfg.file, networkFile: cfg.file, workspace }), { mode: 0o600 });
+      return { connectionFile: cfg.file, pid };
+    }
     if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
     writeFileSync(statePath, JSON.stringify({ pid: 0, connectionFile: cfg.file, networkFile: cfg.file, workspace }), { mode: 0o600 });
     return { connectionFile: cfg.file, pid: 0 };
@@ -138,7 +147,9 @@ export async function networkDown(stateDir: string): Promise<boolean> {
     if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
   }
   rmSync(statePath, { force: true });
-  if (state.pid !== 0) rmSync(state.connectionFile, { force: true });
+  // A profile's owner (pid set, connection file = the profile) ran Caliper's end command itself; the
+  // profile is the user's file, never removed.
+  if (state.pid !== 0 && state.connectionFile !== state.networkFile) rmSync(state.connectionFile, { force: true });
   return true;
 }
 
@@ -259,6 +270,13 @@ async function startProfile(cfg: ProfileNetworkConfig, opts: StartNetworkOptions
   const { workspace, connector } = await checkProfile(cfg);
   // What the file asks to deploy (chaincodes with a path, created: false) is checked before anything runs.
   const plan = await readDeployPlan(cfg.file, cfg.raw, workspace);
+  const owner = plan ? servedBy(cfg.file) : undefined;
+  if (owner) {
+    // `network up` deployed it and keeps its chaincode processes (and ran Caliper's start command; it
+    // runs the end command at `network down`): deploying again would start a second set.
+    opts.log?.(`existing network ${cfg.file}: set up by \`ledgerbench network up\` (pid ${owner}), whose chaincode processes serve it; nothing deployed, no Caliper command run (\`ledgerbench network down\` ends it; deploy a change after that)`);
+    return { ref: { connector, file: cfg.file, workspace }, pids: [], metricsUrls: [], stop: async () => {} };
+  }
   if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
   const end = () => (cfg.commands.end ? runCommand(cfg.commands.end, workspace, 'caliper.command.end', cfg.file) : Promise.resolve());
   let setup: ExistingNetworkSetup | undefined;

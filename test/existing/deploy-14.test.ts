@@ -9,17 +9,21 @@
  * fabric-legacy connector; the second run reuses all of it (its log says so) and `ledgerbench network
  * up` with the same file reuses it too and keeps the chaincode running until `network down`.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/config/errors.ts';
 import { loadNetworkFile } from '../../src/config/network-file.ts';
+import { createFabricLegacyConnector } from '../../src/connectors/fabric-legacy/index.ts';
 import type { FabricNetworkFileConfig } from '../../src/network/fabric/config.ts';
+import { freePorts } from '../../src/network/fabric/topology.ts';
 import { type Fabric14NetworkHandle, startFabric14Network } from '../../src/network/fabric/v1/network.ts';
+import { startNetwork } from '../../src/network/index.ts';
 import { ledgerbenchCli, REPO } from '../cli/child.ts';
 import { processesUsing, type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
-import { eventually } from '../support/processes.ts';
+import { alive, eventually } from '../support/processes.ts';
 
 const CHAINCODE = resolve(REPO, 'fixtures/chaincode/simple');
 
@@ -97,6 +101,8 @@ channels:
 }, 60_000);
 
 afterAll(async () => {
+  // What a failed network-up test left up.
+  if (work && existsSync(join(work, 'state', 'network.json'))) await ledgerbenchCli(['network', 'down', '--state', join(work, 'state')], { timeoutMs: 30_000 }).finished;
   await network?.stop();
   if (savedFabricBin === undefined) delete process.env.FABRIC_BIN;
   else process.env.FABRIC_BIN = savedFabricBin;
@@ -149,4 +155,87 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     expect(second.log).toContain('chaincode simple on mychannel: instantiated at version v0 already, reused (nothing instantiated); installed on every listed peer already');
     expect(second.log).not.toMatch(/created on orderer|joined peer/);
   }, 200_000);
+
+  test('`ledgerbench network up` with the same file sets it up as a run does (reused here) and keeps the chaincode running for runs until `network down`', async () => {
+    const state = join(work, 'state');
+    const up = await ledgerbenchCli(['network', 'up', ccp, '--state', state], { timeoutMs: 60_000 }).finished;
+    const upLog = readFileSync(join(state, 'network.log'), 'utf8');
+    expect(up.code, `${up.stdout}\n${up.stderr}\n${upLog}`).toBe(0);
+    const { pid } = JSON.parse(readFileSync(join(state, 'network.json'), 'utf8')) as { pid: number };
+    console.log(`network up: ${up.stdout.trim()}\n${upLog}`);
+    expect(upLog).toContain('chaincode simple on mychannel: instantiated at version v0 already, reused');
+    expect(alive(pid)).toBe(true);
+
+    // A run against the same file while it is up: the chaincode processes network up started serve it.
+    const during = await runSeed('while-up');
+    console.log(`run while up ${during.seconds.toFixed(1)}s: ${during.rounds.map((r) => r.join(' ')).join(', ')}\n${during.log.split('\n').filter((l) => l.includes('existing network')).join('\n')}`);
+    expect(during.rounds).toEqual([
+      ['open', 100, 0],
+      ['query', 100, 0],
+    ]);
+    expect(during.log).toContain(`set up by \`ledgerbench network up\` (pid ${pid}), whose chaincode processes serve it; nothing deployed`);
+
+    const down = await ledgerbenchCli(['network', 'down', '--state', state], { timeoutMs: 30_000 }).finished;
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toContain('network down');
+    expect(await eventually(() => !alive(pid), 10_000)).toBe(true);
+    expect(readFileSync(join(state, 'network.log'), 'utf8')).toContain('caliper end command');
+    // The profile is the user's file: network down leaves it.
+    expect(existsSync(ccp)).toBe(true);
+  }, 120_000);
+
+  test('a new version is upgraded (peer chaincode upgrade) and answers; a channel to create without configBinary, a wrong chaincode listener and a bad address each fail naming the field', async () => {
+    const doc = load(readFileSync(ccp, 'utf8')) as Ccp;
+    const variant = (name: string, edit: (d: Ccp) => void) => {
+      const copy = structuredClone(doc);
+      edit(copy);
+      const file = join(work, `${name}.yaml`);
+      writeFileSync(file, dump(copy, { lineWidth: -1 }), { mode: 0o600 });
+      return file;
+    };
+    const logs: string[] = [];
+    const upgraded = await startNetwork(
+      variant('v1', (d) => {
+        (d.channels.mychannel.chaincodes as Array<Record<string, unknown>>)[0].version = 'v1';
+      }),
+      { log: (l) => logs.push(l) },
+    );
+    try {
+      console.log(logs.join('\n'));
+      expect(logs.join('\n')).toContain('chaincode simple on mychannel: upgraded from version v0 to v1; installed on peer0.org1.example.com, peer1.org1.example.com, peer0.org2.example.com, peer1.org2.example.com');
+      const c = await createFabricLegacyConnector({ workerIndex: 0, workerCount: 1, network: upgraded.ref, txTimeoutMs: 10_000 });
+      try {
+        expect(await c.submit({ contract: 'simple', fn: 'open', args: ['after-upgrade', '7'] })).toMatchObject({ ok: true });
+        expect(Buffer.from((await c.evaluate({ contract: 'simple', fn: 'query', args: ['after-upgrade'] })).payload ?? []).toString()).toBe('7');
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await upgraded.stop();
+    }
+
+    const noTx = variant('no-tx', (d) => {
+      const ch = d.channels.mychannel;
+      delete ch.configBinary;
+      ch.chaincodes = [];
+      d.channels = { otherchannel: ch };
+    });
+    const err = await startNetwork(noTx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('channels.otherchannel.configBinary');
+    expect((err as Error).message).toMatch(/does not exist on orderer 127\.0\.0\.1:\d+ .*configtxgen -profile <your channel profile> -channelID otherchannel -outputCreateChannelTx/s);
+
+    const [closedPort] = await freePorts(1);
+    const wrongListener = variant('wrong-listener', (d) => {
+      (d.ledgerbench!.chaincodeAddresses as Record<string, string>)['peer1.org2.example.com'] = `127.0.0.1:${closedPort}`;
+      d.ledgerbench!.readyTimeout = '1s';
+    });
+    await expect(startNetwork(wrongListener)).rejects.toThrow(`chaincode listener of peer peer1.org2.example.com (ledgerbench.chaincodeAddresses.peer1.org2.example.com) 127.0.0.1:${closedPort}: not reachable (ECONNREFUSED)`);
+
+    const badAddress = variant('bad-address', (d) => {
+      (d.ledgerbench!.chaincodeAddresses as Record<string, string>)['peer0.org1.example.com'] = 'grpc://127.0.0.1:7052';
+    });
+    const bad = await startNetwork(badAddress).catch((e: unknown) => e);
+    expect((bad as ConfigError).field).toBe('ledgerbench.chaincodeAddresses.peer0.org1.example.com');
+  }, 90_000);
 });

@@ -117,7 +117,9 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
   await Promise.all(
     services.map((s, i) => {
       const p = ch.peers[i];
-      return waitUntil(`chaincode ${cc.name}:${cc.version} to register with peer ${p.name} at ${p.chaincodeAddress} (${p.chaincodeAddressField}; the peer must be in chaincode dev mode)`, async () => devChaincodeRegistered(s), REGISTER_TIMEOUT_MS, [s]);
+      return waitUntil(`chaincode ${cc.name}:${cc.version} to register with peer ${p.name} at ${p.chaincodeAddress} (${p.chaincodeAddressField}; the peer must be in chaincode dev mode)`, async () => devChaincodeRegistered(s), REGISTER_TIMEOUT_MS, [s]).catch((err: Error) => {
+        throw new Error(`${err.message}\nits log ends with:\n${readTail(s.logFile, 20)}`);
+      });
     }),
   );
 
