@@ -38,6 +38,7 @@ interface Ccp {
   caliper: Record<string, unknown>;
   channels: Record<string, Record<string, unknown>>;
   organizations: Record<string, Record<string, unknown>>;
+  orderers: Record<string, { url: string }>;
   ledgerbench?: Record<string, unknown>;
 }
 
@@ -184,7 +185,7 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     expect(existsSync(ccp)).toBe(true);
   }, 120_000);
 
-  test('a new version is upgraded (peer chaincode upgrade) and answers; a channel to create without configBinary, a wrong chaincode listener and a bad address each fail naming the field', async () => {
+  test('a new version is upgraded (peer chaincode upgrade) and answers; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
     const doc = load(readFileSync(ccp, 'utf8')) as Ccp;
     const variant = (name: string, edit: (d: Ccp) => void) => {
       const copy = structuredClone(doc);
@@ -231,6 +232,17 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       d.ledgerbench!.readyTimeout = '1s';
     });
     await expect(startNetwork(wrongListener)).rejects.toThrow(`chaincode listener of peer peer1.org2.example.com (ledgerbench.chaincodeAddresses.peer1.org2.example.com) 127.0.0.1:${closedPort}: not reachable (ECONNREFUSED)`);
+
+    // Something that is not a dev-mode peer's chaincode listener (the orderer) at one peer's address.
+    const ordererUrl = Object.values(doc.orderers)[0].url;
+    const notDevMode = variant('not-dev-mode', (d) => {
+      (d.ledgerbench!.chaincodeAddresses as Record<string, string>)['peer0.org2.example.com'] = ordererUrl.replace('grpc://', '');
+    });
+    const started = performance.now();
+    const refused = (await startNetwork(notDevMode).catch((e: unknown) => e)) as Error;
+    console.log(`not a dev-mode listener, after ${((performance.now() - started) / 1000).toFixed(1)}s: ${refused.message.split('\n').slice(0, 3).join('\n')}`);
+    expect(refused.message).toMatch(/chaincode simple:v0 to register with peer peer0\.org2\.example\.com at 127\.0\.0\.1:\d+ \(ledgerbench\.chaincodeAddresses\.peer0\.org2\.example\.com; the peer must be in chaincode dev mode\)/);
+    expect(refused.message).toContain('chaincode runs only on peers in chaincode dev mode (`peer node start --peer-chaincodedev=true`)');
 
     const badAddress = variant('bad-address', (d) => {
       (d.ledgerbench!.chaincodeAddresses as Record<string, string>)['peer0.org1.example.com'] = 'grpc://127.0.0.1:7052';

@@ -118,7 +118,10 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
     services.map((s, i) => {
       const p = ch.peers[i];
       return waitUntil(`chaincode ${cc.name}:${cc.version} to register with peer ${p.name} at ${p.chaincodeAddress} (${p.chaincodeAddressField}; the peer must be in chaincode dev mode)`, async () => devChaincodeRegistered(s), REGISTER_TIMEOUT_MS, [s]).catch((err: Error) => {
-        throw new Error(`${err.message}\nits log ends with:\n${readTail(s.logFile, 20)}`);
+        // A peer not in dev mode refuses a chaincode it did not launch, without a word to the chaincode.
+        // An exit's message carries the log already; a silent wait gets it here.
+        const tail = s.exit ? '' : `\nThe chaincode process's log ends with:\n${readTail(s.logFile, 20)}`;
+        throw new Error(`${err.message}\n${DEV_MODE_NOTE}.${tail}`, { cause: err });
       });
     }),
   );
