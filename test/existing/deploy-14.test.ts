@@ -185,7 +185,7 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     expect(existsSync(ccp)).toBe(true);
   }, 120_000);
 
-  test('a new version is upgraded (peer chaincode upgrade) and answers; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
+  test('a new version is upgraded (peer chaincode upgrade, with Caliper\'s init arguments) and answers; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
     const doc = load(readFileSync(ccp, 'utf8')) as Ccp;
     const variant = (name: string, edit: (d: Ccp) => void) => {
       const copy = structuredClone(doc);
@@ -197,7 +197,8 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     const logs: string[] = [];
     const upgraded = await startNetwork(
       variant('v1', (d) => {
-        (d.channels.mychannel.chaincodes as Array<Record<string, unknown>>)[0].version = 'v1';
+        // Caliper's instantiate arguments: Init runs open('from-init', '42').
+        Object.assign((d.channels.mychannel.chaincodes as Array<Record<string, unknown>>)[0], { version: 'v1', function: 'open', init: ['from-init', '42'] });
       }),
       { log: (l) => logs.push(l) },
     );
@@ -208,6 +209,7 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       try {
         expect(await c.submit({ contract: 'simple', fn: 'open', args: ['after-upgrade', '7'] })).toMatchObject({ ok: true });
         expect(Buffer.from((await c.evaluate({ contract: 'simple', fn: 'query', args: ['after-upgrade'] })).payload ?? []).toString()).toBe('7');
+        expect(Buffer.from((await c.evaluate({ contract: 'simple', fn: 'query', args: ['from-init'] })).payload ?? []).toString()).toBe('42');
       } finally {
         await c.close();
       }

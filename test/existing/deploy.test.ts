@@ -221,7 +221,7 @@ describe('a connection profile that lists a Node chaincode with a path, against 
     expect(err.message).toMatch(/orderer orderer0\.example\.com 127\.0\.0\.1:\d+: answered/);
   });
 
-  test('bad input names the field: a missing admin identity, a Go chaincode, a channel that does not exist', async () => {
+  test('bad input names the field: a missing admin identity, a Go chaincode, a channel that does not exist, init arguments', async () => {
     const noAdmin = writeProfile('no-admin', (doc) => {
       delete doc.organizations.Org2.adminPrivateKey;
       delete doc.organizations.Org2.signedCert;
@@ -247,6 +247,14 @@ describe('a connection profile that lists a Node chaincode with a path, against 
     expect((e3 as ConfigError).field).toBe('channels.otherchannel.created');
     expect((e3 as ConfigError).message).toMatch(/osnadmin channel join/);
 
+    // Caliper's instantiate arguments are Fabric 1.4's (deploy14.ts passes them to instantiate).
+    const init = writeProfile('init', (doc) => {
+      (doc.channels.mychannel.chaincodes as Array<Record<string, unknown>>)[0].init = ['a', '1'];
+    });
+    const e4 = await startNetwork(init).catch((e: unknown) => e);
+    expect(e4).toBeInstanceOf(ConfigError);
+    expect((e4 as ConfigError).field).toBe('channels.mychannel.chaincodes[0].init');
+    expect((e4 as ConfigError).problem).toMatch(/Fabric 1\.4's/);
   });
 
   test('created: false joins the listed peers to a channel the orderer has and they have not joined; the next start finds them joined', async () => {

@@ -121,7 +121,7 @@ export async function setUpExistingNetwork(plan: DeployPlan, opts: SetUpOptions 
         for (const ch of plan.channels) {
           if (ch.join) await ensureJoined(plan, ch, cli, stateDir, log);
           for (const cc of ch.chaincodes) {
-            const { outcome, service } = await ensureChaincode(ch, cc, cli, procs, stateDir, log);
+            const { outcome, service } = await ensureChaincode(plan.file, ch, cc, cli, procs, stateDir, log);
             outcomes.push(outcome);
             services.push(service);
           }
@@ -233,7 +233,9 @@ async function approvedPackage(cli: PeerCli, peer: PlannedPeer, channel: string,
 }
 
 /** Deploys, upgrades or reuses one chaincode, and starts its service. */
-async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: PeerCli, procs: ProcessSupervisor, stateDir: string, log: (l: string) => void): Promise<{ outcome: ChaincodeOutcome; service: ManagedProcess }> {
+async function ensureChaincode(planFile: string, ch: PlannedChannel, cc: PlannedChaincode, cli: PeerCli, procs: ProcessSupervisor, stateDir: string, log: (l: string) => void): Promise<{ outcome: ChaincodeOutcome; service: ManagedProcess }> {
+  // The 2.x lifecycle here defines chaincodes without --init-required: an init call has no place.
+  if (cc.init) throw new ConfigError(planFile, `${cc.field}.init`, 'instantiate arguments (init, function) are Fabric 1.4\'s; the Fabric 2.x/3.x lifecycle ledgerbench runs defines the chaincode without an init transaction', 'remove init and function (initialize in a transaction of the benchmark), or deploy the chaincode yourself and remove `path`');
   const first = ch.peers[0];
   const committed = await queryCommitted(cli, first, ch.name, cc.name);
   const sourceSha256 = hashFolder(cc.path);

@@ -11,7 +11,8 @@
  * 4. `peer chaincode install` on every listed peer whose `peer chaincode list --installed` lacks the
  *    name and version;
  * 5. `peer chaincode list --instantiated` decides: the name at this version is reused, at another
- *    version upgraded (`peer chaincode upgrade`), absent instantiated.
+ *    version upgraded (`peer chaincode upgrade`), absent instantiated; Init gets Caliper's `function`
+ *    and `init` arguments when the file has them, else nothing (a contract's default initializer).
  *
  * 1.4 has no external builders, and without Docker a 1.4 peer runs chaincode only in chaincode dev mode
  * (`peer node start --peer-chaincodedev=true`): ledgerbench starts one chaincode process per peer,
@@ -128,7 +129,7 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
 
   if (action !== 'reused') {
     const verb = action === 'deployed' ? 'instantiate' : 'upgrade';
-    const args = ['chaincode', verb, ...cli.ordererArgs(ch.orderer), '-C', ch.name, '-n', cc.name, '-v', cc.version, '-l', 'node', '-c', '{"Args":[]}', ...(cc.endorsementPolicy ? ['-P', cc.endorsementPolicy] : [])];
+    const args = ['chaincode', verb, ...cli.ordererArgs(ch.orderer), '-C', ch.name, '-n', cc.name, '-v', cc.version, '-l', 'node', '-c', JSON.stringify({ Args: cc.init ? [cc.init.function, ...cc.init.args] : [] }), ...(cc.endorsementPolicy ? ['-P', cc.endorsementPolicy] : [])];
     try {
       await cli.run(verb, first, args, false, INSTANTIATE_TIMEOUT_MS);
     } catch (err) {

@@ -36,6 +36,11 @@ export interface PlannedChaincode {
   endorsementPolicy?: string;
   /** Dotted field of the entry, for messages. */
   field: string;
+  /**
+   * Caliper's `init` (the instantiate arguments) and `function` (default `init`, as Caliper's):
+   * Fabric 1.4's `peer chaincode instantiate/upgrade -c`. Refused on 2.x/3.x (deploy.ts).
+   */
+  init?: { function: string; args: string[] };
 }
 
 /** A peer as the peer CLI reaches it. */
@@ -176,7 +181,7 @@ function readChaincode(file: string, at: string, cc: Record<string, unknown>, se
     );
   }
   if (!/^(node|javascript|typescript)$/i.test(language)) throw new ConfigError(file, `${at}.language`, `unknown chaincode language ${JSON.stringify(language)}`, 'write language: node (or leave it out)');
-  for (const k of ['endorsement-policy', 'collections-config', 'init', 'initArguments']) {
+  for (const k of ['endorsement-policy', 'collections-config', 'initArguments']) {
     if (cc[k] !== undefined) throw new ConfigError(file, `${at}.${k}`, 'is not supported when ledgerbench deploys the chaincode', k === 'endorsement-policy' ? `write the policy as a string, endorsementPolicy: "AND('Org1MSP.peer','Org2MSP.peer')", or leave it out for the channel's default` : 'remove it (Fabric 2.x lifecycle without init), or deploy the chaincode yourself and remove `path`');
   }
   const path = locate(file, `${at}.path`, cc.path, search, 'the chaincode folder');
@@ -190,7 +195,15 @@ function readChaincode(file: string, at: string, cc: Record<string, unknown>, se
   if (!kind) throw new ConfigError(file, `${at}.path`, `${path}/package.json: its start script is neither shape ledgerbench can run as a service`, `write ${START_SCRIPT_SHAPES}`);
   const policy = cc.endorsementPolicy;
   if (policy !== undefined && typeof policy !== 'string') throw new ConfigError(file, `${at}.endorsementPolicy`, 'must be a signature policy string', `write e.g. endorsementPolicy: "OR('Org1MSP.peer','Org2MSP.peer')"`);
-  return { name, version, path, endorsementPolicy: policy, field: at };
+  return { name, version, path, endorsementPolicy: policy, field: at, init: readInit(file, at, cc) };
+}
+
+function readInit(file: string, at: string, cc: Record<string, unknown>): PlannedChaincode['init'] {
+  if (cc.init === undefined && cc.function === undefined) return undefined;
+  const args = cc.init ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' || typeof a === 'number')) throw new ConfigError(file, `${at}.init`, 'must be the list of instantiate arguments', 'write e.g. init: [a, "100"]');
+  if (cc.function !== undefined && (typeof cc.function !== 'string' || cc.function === '')) throw new ConfigError(file, `${at}.function`, 'must be the name of the init function', 'write e.g. function: init');
+  return { function: (cc.function as string | undefined) ?? 'init', args: args.map(String) };
 }
 
 async function readOrderer(file: string, doc: Record<string, unknown>, at: string, ch: Record<string, unknown>, search: string[]): Promise<PlannedOrderer> {
