@@ -2,7 +2,9 @@
  * Bringing a network up and down. `type: embedded` network files run in a child process (the
  * embedded Fabric network); any other network file is a Fabric connection profile, for which
  * Caliper's `caliper.command.start` / `end` are run and, when the profile asks for it (chaincodes with
- * a `path`, `created: false`), the channel and lifecycle steps through the peer CLI (existing/).
+ * a `path`, `created: false`), the channel and lifecycle steps through the peer CLI (existing/; Fabric
+ * 1.4's steps with a 1.4 peer CLI). `network up` with such a profile runs them in a detached owner that
+ * keeps the chaincode processes until `network down`; runs meanwhile use what it serves.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,7 +79,9 @@ export async function startNetwork(file: string, opts: StartNetworkOptions = {})
 
 /**
  * `ledgerbench network up`: start the network detached from this process and record its pid and
- * connection file under `stateDir` (network.json). Its output goes to `stateDir/network.log`.
+ * connection file under `stateDir` (network.json). Its output goes to `stateDir/network.log`. A
+ * connection profile that asks for a deployment gets the one startProfile runs, in a detached owner
+ * (existing/up.ts); one that asks for none, its Caliper start command only (pid 0).
  */
 export async function networkUp(file: string, stateFolder: string): Promise<{ connectionFile: string; pid: number }> {
   // Absolute before anything uses it: the network process runs in another folder.
