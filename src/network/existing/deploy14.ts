@@ -57,6 +57,7 @@ export async function setUp14(plan: DeployPlan, cli: PeerCli, procs: ProcessSupe
 
 /** Steps 2 and 3: the channel exists on the orderer and every listed peer has joined it. */
 async function ensureChannel(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli, stateDir: string, log: Log): Promise<void> {
+  const started = performance.now();
   const missing: PlannedPeer[] = [];
   for (const p of ch.peers) {
     const out = await cli.run('channel-list', p, ['channel', 'list']);
@@ -86,7 +87,11 @@ async function ensureChannel(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli,
     created = true;
   }
   for (const p of missing) await cli.run('channel-join', p, ['channel', 'join', '-b', block]);
-  log(`channel ${ch.name}: ${created ? `created on orderer ${ch.orderer.name} from ${ch.configBinary}, ` : ''}joined ${missing.map((p) => p.name).join(', ')}`);
+  log(`channel ${ch.name}: ${created ? `created on orderer ${ch.orderer.name} from ${ch.configBinary}, ` : ''}joined ${missing.map((p) => p.name).join(', ')}${took(started)}`);
+}
+
+function took(since: number): string {
+  return ` (${((performance.now() - since) / 1000).toFixed(1)} s)`;
 }
 
 /** `Name: x, Version: y, ...` lines of `peer chaincode list`. */
@@ -99,6 +104,7 @@ export function parseChaincodeList(output: string): Array<{ name: string; versio
 
 /** Steps 4 and 5 for one chaincode, with its dev-mode processes. */
 async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: PeerCli, procs: ProcessSupervisor, log: Log): Promise<{ outcome: ChaincodeOutcome; services: ManagedProcess[] }> {
+  const started = performance.now();
   const first = ch.peers[0];
   const current = parseChaincodeList(await cli.run('list-instantiated', first, ['chaincode', 'list', '--instantiated', '-C', ch.name])).find((c) => c.name === cc.name);
   const action: ChaincodeOutcome['action'] = !current ? 'deployed' : current.version === cc.version ? 'reused' : 'upgraded';
@@ -127,6 +133,7 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
     }),
   );
 
+  let listedAfter = '';
   if (action !== 'reused') {
     const verb = action === 'deployed' ? 'instantiate' : 'upgrade';
     const args = ['chaincode', verb, ...cli.ordererArgs(ch.orderer), '-C', ch.name, '-n', cc.name, '-v', cc.version, '-l', 'node', '-c', JSON.stringify({ Args: cc.init ? [cc.init.function, ...cc.init.args] : [] }), ...(cc.endorsementPolicy ? ['-P', cc.endorsementPolicy] : [])];
@@ -136,18 +143,23 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
       const tail = readTail(services[0].logFile, 15);
       throw new Error(`chaincode ${cc.name} ${cc.version} on ${ch.name}: \`peer chaincode ${verb}\` on ${first.name} failed. ${DEV_MODE_NOTE}.\n${(err as Error).message}\nchaincode process for ${first.name}, log tail:\n${tail}`, { cause: err });
     }
+    const instantiated = performance.now();
     // The definition commits with a block: every peer must list it before a round endorses there.
-    for (const p of ch.peers) {
-      await waitUntil(
-        `chaincode ${cc.name} ${cc.version} to be listed as instantiated on ${p.name}`,
-        async () => {
-          const out = await cli.run('list-instantiated', p, ['chaincode', 'list', '--instantiated', '-C', ch.name]).catch(() => '');
-          return parseChaincodeList(out).some((c) => c.name === cc.name && c.version === cc.version);
-        },
-        LISTED_TIMEOUT_MS,
-        services,
-      );
-    }
+    const listedAt = await Promise.all(
+      ch.peers.map(async (p) => {
+        await waitUntil(
+          `chaincode ${cc.name} ${cc.version} to be listed as instantiated on ${p.name}`,
+          async () => {
+            const out = await cli.run('list-instantiated', p, ['chaincode', 'list', '--instantiated', '-C', ch.name]).catch(() => '');
+            return parseChaincodeList(out).some((c) => c.name === cc.name && c.version === cc.version);
+          },
+          LISTED_TIMEOUT_MS,
+          services,
+        );
+        return `${p.name} ${((performance.now() - instantiated) / 1000).toFixed(1)} s`;
+      }),
+    );
+    listedAfter = ` (listed after the ${verb} by ${listedAt.join(', ')})`;
   }
   const installNote = installedOn.length > 0 ? `installed on ${installedOn.join(', ')}` : 'installed on every listed peer already';
   const what =
@@ -156,7 +168,7 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
       : action === 'upgraded'
         ? `upgraded from version ${current!.version} to ${cc.version}; ${installNote}`
         : `instantiated at version ${cc.version}; ${installNote}`;
-  log(`chaincode ${cc.name} on ${ch.name}: ${what}; dev-mode chaincode processes registered with ${ch.peers.map((p) => p.name).join(', ')}`);
+  log(`chaincode ${cc.name} on ${ch.name}: ${what}; dev-mode chaincode processes registered with ${ch.peers.map((p) => p.name).join(', ')}${listedAfter}${took(started)}`);
   return {
     outcome: { channel: ch.name, chaincode: cc.name, action, sequence: 0, packageId: `${cc.name}:${cc.version}`, address: ch.peers.map((p) => p.chaincodeAddress).join(',') },
     services,
