@@ -66,6 +66,8 @@ function writeSeedShapedCcp(stateDir: string, out: string): string {
       // An orderer's folder.
     }
   }
+  // The seed's file has one channel; `second` (its creation transaction written too) is for test 3.
+  delete doc.channels.second;
   Object.assign(doc.channels.mychannel, {
     configBinary: join(stateDir, 'channels', 'mychannel.tx'),
     created: false,
@@ -93,6 +95,7 @@ organizations:
 orderer: { nodes: 1, batchTimeout: 250ms }
 channels:
   - name: mychannel
+  - name: second
 `,
   );
   const started = performance.now();
@@ -185,7 +188,7 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     expect(existsSync(ccp)).toBe(true);
   }, 120_000);
 
-  test('a new version is upgraded (peer chaincode upgrade, with Caliper\'s init arguments) and answers; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
+  test('a new version is upgraded (peer chaincode upgrade, with Caliper\'s init arguments) and answers; peers missing from a channel the orderer has are joined; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
     const doc = load(readFileSync(ccp, 'utf8')) as Ccp;
     const variant = (name: string, edit: (d: Ccp) => void) => {
       const copy = structuredClone(doc);
@@ -215,6 +218,23 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       }
     } finally {
       await upgraded.stop();
+    }
+
+    // A channel the orderer has and some listed peers have not joined: fetched and joined, not created.
+    const second = (peers: string[]) =>
+      variant(`second-${peers.length}`, (d) => {
+        const ch = structuredClone(d.channels.mychannel);
+        Object.assign(ch, { configBinary: join(network.stateDir, 'channels', 'second.tx'), chaincodes: [], peers: Object.fromEntries(peers.map((p) => [p, { eventSource: true }])) });
+        d.channels = { second: ch };
+      });
+    const all = ['peer0.org1.example.com', 'peer1.org1.example.com', 'peer0.org2.example.com', 'peer1.org2.example.com'];
+    for (const [peers, expected] of [
+      [all.slice(0, 1), /channel second: created on orderer orderer0\.example\.com from \S+second\.tx, joined peer0\.org1\.example\.com$/m],
+      [all, /channel second: joined peer1\.org1\.example\.com, peer0\.org2\.example\.com, peer1\.org2\.example\.com$/m],
+    ] as const) {
+      const lines: string[] = [];
+      await (await startNetwork(second([...peers]), { log: (l) => lines.push(l) })).stop();
+      expect(lines.join('\n')).toMatch(expected);
     }
 
     const noTx = variant('no-tx', (d) => {
