@@ -278,8 +278,9 @@ async function startProfile(cfg: ProfileNetworkConfig, opts: StartNetworkOptions
   if (owner) {
     // `network up` deployed it and keeps its chaincode processes (and ran Caliper's start command; it
     // runs the end command at `network down`): deploying again would start a second set.
-    opts.log?.(`existing network ${cfg.file}: set up by \`ledgerbench network up\` (pid ${owner}), whose chaincode processes serve it; nothing deployed, no Caliper command run (\`ledgerbench network down\` ends it; deploy a change after that)`);
-    return { ref: { connector, file: cfg.file, workspace }, pids: [], metricsUrls: [], stop: async () => {} };
+    opts.log?.(`existing network ${cfg.file}: set up by \`ledgerbench network up\` (pid ${owner.pid}), whose chaincode processes serve it; nothing deployed, no Caliper command run (\`ledgerbench network down\` ends it; deploy a change after that)`);
+    // Its chaincode processes are the ones this run's process monitor reports.
+    return { ref: { connector, file: cfg.file, workspace }, pids: owner.processes, metricsUrls: [], stop: async () => {} };
   }
   if (cfg.commands.start) await runCommand(cfg.commands.start, workspace, 'caliper.command.start', cfg.file);
   const end = () => (cfg.commands.end ? runCommand(cfg.commands.end, workspace, 'caliper.command.end', cfg.file) : Promise.resolve());

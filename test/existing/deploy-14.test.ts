@@ -122,7 +122,7 @@ afterAll(async () => {
 }, 30_000);
 
 /** `ledgerbench run` of the seed's simple benchmark against the ccp file; its rounds and log. */
-async function runSeed(name: string): Promise<{ rounds: Array<[string, number, number]>; log: string; seconds: number }> {
+async function runSeed(name: string): Promise<{ rounds: Array<[string, number, number]>; log: string; seconds: number; monitored: string[] }> {
   const results = join(work, name);
   const started = performance.now();
   const run = await ledgerbenchCli(['run', '--config', 'fixtures/seed-configs/simple-config.yaml', '--network', ccp, '--results', results], { timeoutMs: 100_000 }).finished;
@@ -130,8 +130,9 @@ async function runSeed(name: string): Promise<{ rounds: Array<[string, number, n
   const log = `${run.stdout}\n${run.stderr}`;
   expect(run.code, log).toBe(0);
   const json = JSON.parse(readFileSync(join(results, readdirSync(results)[0], 'results.json'), 'utf8'));
-  const rounds = (json.rounds as Array<{ label: string; succeeded: number; failed: number }>).map((r) => [r.label, r.succeeded, r.failed] as [string, number, number]);
-  return { rounds, log, seconds };
+  const raw = json.rounds as Array<{ label: string; succeeded: number; failed: number; resources?: Array<{ name: string }> }>;
+  const rounds = raw.map((r) => [r.label, r.succeeded, r.failed] as [string, number, number]);
+  return { rounds, log, seconds, monitored: (raw[0].resources ?? []).map((r) => r.name) };
 }
 
 describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: false, chaincode with a path)", () => {
@@ -178,6 +179,9 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       ['query', 100, 0],
     ]);
     expect(during.log).toContain(`set up by \`ledgerbench network up\` (pid ${pid}), whose chaincode processes serve it; nothing deployed`);
+    // The process monitor reports the chaincode processes the owner keeps.
+    console.log('monitored while up:', during.monitored);
+    expect(during.monitored.filter((n) => n.includes('chaincode-simple-'))).toHaveLength(4);
 
     const down = await ledgerbenchCli(['network', 'down', '--state', state], { timeoutMs: 30_000 }).finished;
     expect(down.code, down.stderr).toBe(0);
@@ -229,8 +233,8 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       });
     const all = ['peer0.org1.example.com', 'peer1.org1.example.com', 'peer0.org2.example.com', 'peer1.org2.example.com'];
     for (const [peers, expected] of [
-      [all.slice(0, 1), /channel second: created on orderer orderer0\.example\.com from \S+second\.tx, joined peer0\.org1\.example\.com$/m],
-      [all, /channel second: joined peer1\.org1\.example\.com, peer0\.org2\.example\.com, peer1\.org2\.example\.com$/m],
+      [all.slice(0, 1), /channel second: created on orderer orderer0\.example\.com from \S+second\.tx, joined peer0\.org1\.example\.com \(\d+\.\d s\)$/m],
+      [all, /channel second: joined peer1\.org1\.example\.com, peer0\.org2\.example\.com, peer1\.org2\.example\.com \(\d+\.\d s\)$/m],
     ] as const) {
       const lines: string[] = [];
       await (await startNetwork(second([...peers]), { log: (l) => lines.push(l) })).stop();

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   // and this process would exit, its watchdog taking them down with it.
   setInterval(() => {}, 3_600_000);
   // Runs against this profile now use what this process serves rather than deploying again.
-  markServed(file, process.pid);
+  markServed(file, process.pid, handle.pids);
   send({ type: 'ready', connectionFile: file, operationsUrl: '', pid: process.pid });
   console.log(`${file}: set up; its chaincode processes (${handle.pids.map((p) => p.name).join(', ') || 'none'}) run until \`ledgerbench network down\``);
 }

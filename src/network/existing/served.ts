@@ -16,24 +16,31 @@ function recordOf(profile: string): string {
   return join(tmpdir(), 'ledgerbench-served', `${id}.json`);
 }
 
-/** Records that process `pid` serves `profile` (called by the owner once it is set up). */
-export function markServed(profile: string, pid: number): void {
+/** An owner serving a profile, and the chaincode processes it keeps (for the runs' monitors). */
+export interface Served {
+  pid: number;
+  processes: Array<{ pid: number; name: string }>;
+}
+
+/** Records that process `pid` serves `profile` with `processes` (called by the owner once it is set up). */
+export function markServed(profile: string, pid: number, processes: Served['processes']): void {
   const file = recordOf(profile);
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify({ pid, profile: resolve(profile) }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ pid, profile: resolve(profile), processes }), { mode: 0o600 });
 }
 
 /** Removes the record, if it is `pid`'s. */
 export function clearServed(profile: string, pid: number): void {
-  if (servedBy(profile) === pid) rmSync(recordOf(profile), { force: true });
+  if (servedBy(profile)?.pid === pid) rmSync(recordOf(profile), { force: true });
 }
 
-/** The pid of the live owner serving `profile`, if any. */
-export function servedBy(profile: string): number | undefined {
+/** The live owner serving `profile`, if any. */
+export function servedBy(profile: string): Served | undefined {
   try {
-    const { pid } = JSON.parse(readFileSync(recordOf(profile), 'utf8')) as { pid: number };
+    const { pid, processes } = JSON.parse(readFileSync(recordOf(profile), 'utf8')) as Partial<Served>;
+    if (typeof pid !== 'number') return undefined;
     process.kill(pid, 0);
-    return pid;
+    return { pid, processes: Array.isArray(processes) ? processes : [] };
   } catch {
     return undefined;
   }
