@@ -192,7 +192,7 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     expect(existsSync(ccp)).toBe(true);
   }, 120_000);
 
-  test('a new version is upgraded (peer chaincode upgrade, with Caliper\'s init arguments) and answers; peers missing from a channel the orderer has are joined; a channel to create without configBinary, a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
+  test('a new version is upgraded (peer chaincode upgrade, with Caliper\'s init arguments) and answers; peers missing from a channel the orderer has are joined; a channel to create without configBinary (also through network up), a closed or a wrong chaincode listener and a bad address each fail naming the field (and dev mode)', async () => {
     const doc = load(readFileSync(ccp, 'utf8')) as Ccp;
     const variant = (name: string, edit: (d: Ccp) => void) => {
       const copy = structuredClone(doc);
@@ -269,6 +269,13 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
     console.log(`not a dev-mode listener, after ${((performance.now() - started) / 1000).toFixed(1)}s: ${refused.message.split('\n').slice(0, 3).join('\n')}`);
     expect(refused.message).toMatch(/chaincode simple:v0 to register with peer peer0\.org2\.example\.com at 127\.0\.0\.1:\d+ \(ledgerbench\.chaincodeAddresses\.peer0\.org2\.example\.com; the peer must be in chaincode dev mode\)/);
     expect(refused.message).toContain('chaincode runs only on peers in chaincode dev mode (`peer node start --peer-chaincodedev=true`)');
+
+    // network up with a file whose deployment fails: the command fails naming the field, its owner is gone.
+    const failedState = join(work, 'failed-state');
+    const failedUp = await ledgerbenchCli(['network', 'up', noTx, '--state', failedState], { timeoutMs: 60_000 }).finished;
+    expect(failedUp.code).not.toBe(0);
+    expect(failedUp.stderr).toContain('channels.otherchannel.configBinary');
+    expect(existsSync(join(failedState, 'network.json'))).toBe(false);
 
     const badAddress = variant('bad-address', (d) => {
       (d.ledgerbench!.chaincodeAddresses as Record<string, string>)['peer0.org1.example.com'] = 'grpc://127.0.0.1:7052';
