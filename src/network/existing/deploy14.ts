@@ -133,7 +133,6 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
     }),
   );
 
-  let listedAfter = '';
   if (action !== 'reused') {
     const verb = action === 'deployed' ? 'instantiate' : 'upgrade';
     const args = ['chaincode', verb, ...cli.ordererArgs(ch.orderer), '-C', ch.name, '-n', cc.name, '-v', cc.version, '-l', 'node', '-c', JSON.stringify({ Args: cc.init ? [cc.init.function, ...cc.init.args] : [] }), ...(cc.endorsementPolicy ? ['-P', cc.endorsementPolicy] : [])];
@@ -143,24 +142,25 @@ async function ensureChaincode(ch: PlannedChannel, cc: PlannedChaincode, cli: Pe
       const tail = readTail(services[0].logFile, 15);
       throw new Error(`chaincode ${cc.name} ${cc.version} on ${ch.name}: \`peer chaincode ${verb}\` on ${first.name} failed. ${DEV_MODE_NOTE}.\n${(err as Error).message}\nchaincode process for ${first.name}, log tail:\n${tail}`, { cause: err });
     }
-    const instantiated = performance.now();
-    // The definition commits with a block: every peer must list it before a round endorses there.
-    const listedAt = await Promise.all(
-      ch.peers.map(async (p) => {
-        await waitUntil(
-          `chaincode ${cc.name} ${cc.version} to be listed as instantiated on ${p.name}`,
-          async () => {
-            const out = await cli.run('list-instantiated', p, ['chaincode', 'list', '--instantiated', '-C', ch.name]).catch(() => '');
-            return parseChaincodeList(out).some((c) => c.name === cc.name && c.version === cc.version);
-          },
-          LISTED_TIMEOUT_MS,
-          services,
-        );
-        return `${p.name} ${((performance.now() - instantiated) / 1000).toFixed(1)} s`;
-      }),
-    );
-    listedAfter = ` (listed after the ${verb} by ${listedAt.join(', ')})`;
   }
+  // The definition commits with a block: every peer must list it before a round endorses there (a
+  // peer that joined a moment ago too, while it catches up with the channel's blocks).
+  const instantiated = performance.now();
+  const listedAt = await Promise.all(
+    ch.peers.map(async (p) => {
+      await waitUntil(
+        `chaincode ${cc.name} ${cc.version} to be listed as instantiated on ${p.name}`,
+        async () => {
+          const out = await cli.run('list-instantiated', p, ['chaincode', 'list', '--instantiated', '-C', ch.name]).catch(() => '');
+          return parseChaincodeList(out).some((c) => c.name === cc.name && c.version === cc.version);
+        },
+        LISTED_TIMEOUT_MS,
+        services,
+      );
+      return `${p.name} ${((performance.now() - instantiated) / 1000).toFixed(1)} s`;
+    }),
+  );
+  const listedAfter = action === 'reused' ? '' : ` (listed after the ${action === 'deployed' ? 'instantiate' : 'upgrade'} by ${listedAt.join(', ')})`;
   const installNote = installedOn.length > 0 ? `installed on ${installedOn.join(', ')}` : 'installed on every listed peer already';
   const what =
     action === 'reused'
