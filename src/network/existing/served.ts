@@ -4,7 +4,7 @@
  * the peers (a 1.4 peer in dev mode accepts one process per chaincode and stays silent to a second) or
  * listening at the committed package's address (2.x). The owner records its pid in a file named after
  * the profile's absolute path, under the temp folder, and removes it when it stops; a record whose pid
- * is gone counts for nothing.
+ * or any of whose chaincode processes is gone counts for nothing.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,8 +39,10 @@ export function servedBy(profile: string): Served | undefined {
   try {
     const { pid, processes } = JSON.parse(readFileSync(recordOf(profile), 'utf8')) as Partial<Served>;
     if (typeof pid !== 'number') return undefined;
-    process.kill(pid, 0);
-    return { pid, processes: Array.isArray(processes) ? processes : [] };
+    const list = Array.isArray(processes) ? processes : [];
+    // An owner whose chaincode processes have gone (their peers went down, say) serves nothing.
+    for (const p of [{ pid }, ...list]) process.kill(p.pid, 0);
+    return { pid, processes: list };
   } catch {
     return undefined;
   }
