@@ -4,8 +4,9 @@
  * test-network) and a Caliper fabric-ccp connection profile for it that lists a Node chaincode with a
  * `path`. startNetwork(profile) deploys it through the peer CLI (sequence 1), reuses it the next time
  * (nothing committed), and commits sequence 2 once the folder changed; the new code answers through
- * the gateway connector. `created: false` joins the peers to a channel only the orderer had. Bad input
- * and an unreachable peer fail naming the field or the endpoint.
+ * the gateway connector. `ledgerbench network up` with the profile reuses it too and serves it for
+ * starts until `network down`. `created: false` joins the peers to a channel only the orderer had. Bad
+ * input and an unreachable peer fail naming the field or the endpoint.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { createFabricGatewayConnector } from '../../src/connectors/fabric-gatewa
 import type { FabricNetworkHandle } from '../../src/network/fabric/network.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import type { NetworkHandle } from '../../src/network/types.ts';
+import { ledgerbenchCli } from '../cli/child.ts';
 import { processesOfNetwork, type UnpackedFabric, unpackFabric } from '../fabric/support.ts';
 import { alive, eventually } from '../support/processes.ts';
 
@@ -58,6 +60,8 @@ channels:
 }, 90_000);
 
 afterAll(async () => {
+  // What a failed network-up test left up.
+  if (work && existsSync(join(work, 'state', 'network.json'))) await ledgerbenchCli(['network', 'down', '--state', join(work, 'state')], { timeoutMs: 30_000 }).finished;
   await network?.stop();
   if (savedFabricBin === undefined) delete process.env.FABRIC_BIN;
   else process.env.FABRIC_BIN = savedFabricBin;
@@ -207,6 +211,35 @@ describe('a connection profile that lists a Node chaincode with a path, against 
       expect(existsSync(dir)).toBe(false);
     }
     expect(network.pids.every((p) => alive(p.pid))).toBe(true);
+  });
+
+  test('`ledgerbench network up` with the profile reuses the committed chaincode and serves it until `network down`; a start meanwhile deploys nothing and uses it', async () => {
+    const profile = writeProfile('profile');
+    const state = join(work, 'state');
+    const up = await ledgerbenchCli(['network', 'up', profile, '--state', state], { timeoutMs: 60_000 }).finished;
+    const upLog = readFileSync(join(state, 'network.log'), 'utf8');
+    expect(up.code, `${up.stderr}\n${upLog}`).toBe(0);
+    expect(upLog).toMatch(/chaincode versioned on mychannel: committed sequence 2 is this folder's package, reused/);
+    const { pid } = JSON.parse(readFileSync(join(state, 'network.json'), 'utf8')) as { pid: number };
+    const log: string[] = [];
+    const handle = await startNetwork(profile, { log: (l) => log.push(l) });
+    try {
+      expect(log.join('\n')).toContain(`set up by \`ledgerbench network up\` (pid ${pid}), whose chaincode processes serve it; nothing deployed`);
+      // The owner's chaincode service, for this run's process monitor.
+      expect(handle.pids.map((p) => p.name)).toEqual(['chaincode-versioned']);
+      const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
+      try {
+        expect(Buffer.from((await connector.evaluate({ contract: 'versioned', fn: 'version', args: [] })).payload ?? []).toString()).toBe('two');
+      } finally {
+        await connector.close();
+      }
+    } finally {
+      await handle.stop();
+    }
+    const down = await ledgerbenchCli(['network', 'down', '--state', state], { timeoutMs: 30_000 }).finished;
+    expect(down.code, down.stderr).toBe(0);
+    expect(await eventually(() => !alive(pid) && handle.pids.every((p) => !alive(p.pid)), 10_000)).toBe(true);
+    expect(existsSync(profile)).toBe(true);
   });
 
   test('an unreachable peer fails the start naming its endpoint, with every endpoint tried', async () => {
