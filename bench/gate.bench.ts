@@ -9,7 +9,7 @@
  *
  * Bounded time: 4 + 4 x trials x repeats rounds of `TX` transactions at load 8; with the defaults (20
  * trials, 5 repeats) 404 rounds: ~2 s each on an idle 2-core machine (~15 minutes), several times
- * that on a loaded one. GATE_TRIALS and GATE_REPEATS override the sizes.
+ * that on a loaded one. GATE_TRIALS, GATE_REPEATS and GATE_TX (transactions a round) override the sizes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ import { openNetwork } from '../src/network/open.ts';
 
 /** The gate's settings under test: what the README recommends. */
 export const GATE_MARGINS = { throughput: '-5%', p95: '+5%' } as const;
-const TX = 300;
+const TX = Number(process.env.GATE_TX ?? 300);
 const LOAD = 8;
 /** The chaincode's own wait in A: the part of the transaction a slower chaincode would stretch. */
 const BASE_DELAY_MS = 20;

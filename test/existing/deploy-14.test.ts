@@ -224,6 +224,17 @@ describe("the seeds' flow on Fabric 1.4.12 through a fabric-ccp file (created: f
       await upgraded.stop();
     }
 
+    // The seeds list Go chaincode with a path: never built, used as instantiated at its version.
+    const goLogs: string[] = [];
+    const asGo = (version: string) => (d: Ccp) => Object.assign((d.channels.mychannel.chaincodes as Array<Record<string, unknown>>)[0], { version, language: 'golang', path: 'contract/fabric/simple/go' });
+    const go = await startNetwork(variant('go', asGo('v1')), { log: (l) => goLogs.push(l) });
+    await go.stop();
+    expect(goLogs.join('\n')).toContain('chaincode simple on mychannel: golang, instantiated at version v1, used as deployed');
+    expect(go.pids).toEqual([]);
+    const goOther = await startNetwork(variant('go-v7', asGo('v7'))).catch((e: unknown) => e);
+    expect((goOther as ConfigError).field).toBe('channels.mychannel.chaincodes[0].version');
+    expect((goOther as ConfigError).problem).toMatch(/is deployed on channel mychannel at version v1, not v7/);
+
     // A channel the orderer has and some listed peers have not joined: fetched and joined, not created.
     const second = (peers: string[]) =>
       variant(`second-${peers.length}`, (d) => {

@@ -242,6 +242,44 @@ describe('a connection profile that lists a Node chaincode with a path, against 
     expect(existsSync(profile)).toBe(true);
   });
 
+  test('a Go chaincode listed with a path (as the seeds list theirs) is used as deployed when committed at its version; at another version the error names `version`', async () => {
+    // The committed `versioned` runs as a Node service under `network up`; listed as Go here, it is
+    // the network's own chaincode to this run, which must neither build nor serve it.
+    const state = join(work, 'state-go');
+    const up = await ledgerbenchCli(['network', 'up', writeProfile('profile'), '--state', state], { timeoutMs: 60_000 }).finished;
+    expect(up.code, up.stderr).toBe(0);
+    try {
+      const go = writeProfile('go-deployed', (doc) => {
+        doc.channels.mychannel.chaincodes = [{ id: 'versioned', version: 'v1', language: 'golang', path: 'contract/fabric/versioned/go' }];
+      });
+      const log: string[] = [];
+      const handle = await startNetwork(go, { log: (l) => log.push(l) });
+      try {
+        expect(log.join('\n')).toMatch(/chaincode versioned on mychannel: golang, committed at version v1 \(sequence 2\), used as deployed/);
+        expect(handle.pids).toEqual([]);
+        const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
+        try {
+          expect(Buffer.from((await connector.evaluate({ contract: 'versioned', fn: 'version', args: [] })).payload ?? []).toString()).toBe('two');
+        } finally {
+          await connector.close();
+        }
+      } finally {
+        await handle.stop();
+      }
+      const other = writeProfile('go-v9', (doc) => {
+        doc.channels.mychannel.chaincodes = [{ id: 'versioned', version: 'v9', language: 'golang', path: 'contract/fabric/versioned/go' }];
+      });
+      const err = await startNetwork(other).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).field).toBe('channels.mychannel.chaincodes[0].version');
+      expect((err as ConfigError).problem).toMatch(/is deployed on channel mychannel at version v1, not v9/);
+      expect((err as ConfigError).fix).toBe('write version: v1, or deploy version v9 yourself first');
+    } finally {
+      const down = await ledgerbenchCli(['network', 'down', '--state', state], { timeoutMs: 30_000 }).finished;
+      expect(down.code, down.stderr).toBe(0);
+    }
+  });
+
   test('an unreachable peer fails the start naming its endpoint, with every endpoint tried', async () => {
     const profile = writeProfile('unreachable', (doc) => {
       doc.peers['peer0.org2.example.com'].url = 'grpcs://127.0.0.1:1';
@@ -270,7 +308,8 @@ describe('a connection profile that lists a Node chaincode with a path, against 
     const e2 = await startNetwork(go).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(ConfigError);
     expect((e2 as ConfigError).field).toBe('channels.mychannel.chaincodes[0].language');
-    expect((e2 as ConfigError).fix).toMatch(/Node chaincode folder/);
+    expect((e2 as ConfigError).problem).toMatch(/golang chaincode simple \(.*\) is not deployed on channel mychannel, and ledgerbench cannot deploy it/);
+    expect((e2 as ConfigError).fix).toMatch(/deploy it yourself first .*Node chaincode folder/);
 
     const missingChannel = writeProfile('no-channel', (doc) => {
       doc.channels = { otherchannel: { ...doc.channels.mychannel, created: false, chaincodes: [] } };

@@ -76,11 +76,24 @@ async function refused(p: Promise<unknown>): Promise<ConfigError> {
 }
 
 describe("the seed's fabric-ccp file, read for a Fabric 1.4 deployment", () => {
-  test('unchanged, its Go chaincode is refused naming the field and the way out', async () => {
+  test('unchanged, it asks for joins (created: false), which take Org2\'s admin, which it lacks: refused naming the field', async () => {
+    put('network/fabric-v1.4/config-lgcns-2org2peer3orderer/channel.tx', 'not read before the orderer lacks the channel');
     const { file, doc } = variant('seed.yaml', (t) => t);
     const err = await refused(readDeployPlan(file, doc, ws));
-    expect(err.field).toBe('channels.mychannel.chaincodes[0].language');
-    expect(err.fix).toMatch(/Node chaincode folder/);
+    expect(err.field).toBe('organizations.Org2.adminPrivateKey');
+  });
+
+  test('with Org2\'s admin, its Go chaincodes are planned as prebuilt: used as deployed, never built', async () => {
+    const withAdmin = (t: string) => deployable(t).replace(/language: node\n(\s+)path: \S+/g, 'language: golang\n$1path: contract/fabric/simple/go');
+    put('network/fabric-v1.4/config-lgcns-2org2peer3orderer/channel.tx', 'not read before the orderer lacks the channel');
+    const { file, doc } = variant('go.yaml', withAdmin);
+    const [ch] = (await readDeployPlan(file, doc, ws))!.channels;
+    expect(ch.chaincodes).toEqual([]);
+    expect(ch.prebuilt.map((c) => [c.name, c.version, c.language, c.field])).toEqual([
+      ['waetcc', 'v0', 'golang', 'channels.mychannel.chaincodes[0]'],
+      ['setlcc', 'v0', 'golang', 'channels.mychannel.chaincodes[1]'],
+      ['simple', 'v0', 'golang', 'channels.mychannel.chaincodes[2]'],
+    ]);
   });
 
   test('with Node chaincode and both admins: create from configBinary, join all 4 peers, listeners at port + 1 unless given', async () => {

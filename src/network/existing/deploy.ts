@@ -34,7 +34,7 @@ import { findPeerCli } from './binaries.ts';
 import { setUp14 } from './deploy14.ts';
 import { writeAdminMsp } from './msp.ts';
 import { PeerCli } from './peer-cli.ts';
-import type { DeployPlan, PlannedChaincode, PlannedChannel, PlannedPeer } from './plan.ts';
+import { type DeployPlan, type PlannedChaincode, type PlannedChannel, type PlannedPeer, type PrebuiltChaincode, prebuiltNotDeployed } from './plan.ts';
 import { waitReachable } from './ready.ts';
 import { readTarGz } from './tar-read.ts';
 
@@ -53,9 +53,12 @@ export interface ChaincodeOutcome {
   action: 'reused' | 'deployed' | 'upgraded';
   /** The definition's sequence; 0 on Fabric 1.4, which has none. */
   sequence: number;
-  /** The package id; `<name>:<version>` on Fabric 1.4. */
+  /** The package id; `<name>:<version>` on Fabric 1.4; empty for a Go or Java chaincode on 2.x/3.x. */
   packageId: string;
-  /** Where its service listens (every peer dials it); on 1.4 the peers' chaincode listeners, comma-separated. */
+  /**
+   * Where its service listens (every peer dials it); on 1.4 the peers' chaincode listeners,
+   * comma-separated; empty for a Go or Java chaincode, which the network runs itself.
+   */
   address: string;
 }
 
@@ -125,6 +128,7 @@ export async function setUpExistingNetwork(plan: DeployPlan, opts: SetUpOptions 
             outcomes.push(outcome);
             services.push(service);
           }
+          for (const cc of ch.prebuilt) outcomes.push(await usePrebuilt(plan.file, ch, cc, cli, log));
         }
       }
     } finally {
@@ -284,6 +288,14 @@ async function ensureChaincode(planFile: string, ch: PlannedChannel, cc: Planned
   const action = reuse ? 'reused' : committed ? 'upgraded' : 'deployed';
   log(`chaincode ${cc.name} on ${ch.name}: ${action === 'reused' ? `committed sequence ${sequence} is this folder's package, reused (nothing committed)` : `${action}, sequence ${sequence}`}; package ${packageId}, service at ${address}`);
   return { outcome: { channel: ch.name, chaincode: cc.name, action, sequence, packageId, address }, service };
+}
+
+/** A Go or Java chaincode: used when committed at the file's version, else a ConfigError. */
+async function usePrebuilt(planFile: string, ch: PlannedChannel, cc: PrebuiltChaincode, cli: PeerCli, log: (l: string) => void): Promise<ChaincodeOutcome> {
+  const committed = await queryCommitted(cli, ch.peers[0], ch.name, cc.name);
+  if (committed?.version !== cc.version) throw prebuiltNotDeployed(planFile, ch.name, cc, committed?.version);
+  log(`chaincode ${cc.name} on ${ch.name}: ${cc.language}, committed at version ${cc.version} (sequence ${committed.sequence}), used as deployed`);
+  return { channel: ch.name, chaincode: cc.name, action: 'reused', sequence: committed.sequence, packageId: '', address: '' };
 }
 
 async function installIfMissing(cli: PeerCli, peer: PlannedPeer, pkgFile: string, packageId: string): Promise<void> {

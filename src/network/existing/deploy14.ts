@@ -28,7 +28,7 @@ import { waitUntil } from '../fabric/readiness.ts';
 import { devChaincodeRegistered, startDevChaincode } from '../fabric/v1/network.ts';
 import type { ChaincodeOutcome } from './deploy.ts';
 import type { PeerCli } from './peer-cli.ts';
-import type { DeployPlan, PlannedChaincode, PlannedChannel, PlannedPeer } from './plan.ts';
+import { type DeployPlan, type PlannedChaincode, type PlannedChannel, type PlannedPeer, type PrebuiltChaincode, prebuiltNotDeployed } from './plan.ts';
 
 const REGISTER_TIMEOUT_MS = 30_000;
 const INSTANTIATE_TIMEOUT_MS = 90_000;
@@ -51,6 +51,7 @@ export async function setUp14(plan: DeployPlan, cli: PeerCli, procs: ProcessSupe
       outcomes.push(done.outcome);
       services.push(...done.services);
     }
+    for (const cc of ch.prebuilt) outcomes.push(await usePrebuilt(plan.file, ch, cc, cli, log));
   }
   return { outcomes, services };
 }
@@ -100,6 +101,14 @@ export function parseChaincodeList(output: string): Array<{ name: string; versio
     const m = /^\s*Name: ([^,]+), Version: ([^,]+)/.exec(l);
     return m ? [{ name: m[1].trim(), version: m[2].trim() }] : [];
   });
+}
+
+/** A Go or Java chaincode: used when instantiated at the file's version, else a ConfigError. */
+async function usePrebuilt(planFile: string, ch: PlannedChannel, cc: PrebuiltChaincode, cli: PeerCli, log: Log): Promise<ChaincodeOutcome> {
+  const current = parseChaincodeList(await cli.run('list-instantiated', ch.peers[0], ['chaincode', 'list', '--instantiated', '-C', ch.name])).find((c) => c.name === cc.name);
+  if (current?.version !== cc.version) throw prebuiltNotDeployed(planFile, ch.name, cc, current?.version);
+  log(`chaincode ${cc.name} on ${ch.name}: ${cc.language}, instantiated at version ${cc.version}, used as deployed`);
+  return { channel: ch.name, chaincode: cc.name, action: 'reused', sequence: 0, packageId: `${cc.name}:${cc.version}`, address: '' };
 }
 
 /** Steps 4 and 5 for one chaincode, with its dev-mode processes. */

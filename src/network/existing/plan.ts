@@ -43,6 +43,21 @@ export interface PlannedChaincode {
   init?: { function: string; args: string[] };
 }
 
+/**
+ * A Go or Java chaincode the file lists with a `path`. ledgerbench builds no Go or Java code (no
+ * Docker), so it is used only when it is already committed (instantiated on 1.4) at this version;
+ * otherwise deploying stops with an error naming the entry's `language`.
+ */
+export interface PrebuiltChaincode {
+  name: string;
+  version: string;
+  language: string;
+  /** The entry's `path`, as written, for messages. */
+  path: string;
+  /** Dotted field of the entry, for messages. */
+  field: string;
+}
+
 /** A peer as the peer CLI reaches it. */
 export interface PlannedPeer extends FabricPeerConfig {
   /** Key of organizations: that lists the peer. */
@@ -89,6 +104,8 @@ export interface PlannedChannel {
   peers: PlannedPeer[];
   orderer: PlannedOrderer;
   chaincodes: PlannedChaincode[];
+  /** Go or Java chaincodes, used as deployed; see {@link PrebuiltChaincode}. */
+  prebuilt: PrebuiltChaincode[];
 }
 
 /** Everything deploy.ts does, resolved and checked. */
@@ -143,17 +160,21 @@ export async function readDeployPlan(file: string, doc: Record<string, unknown>,
       return { ...peer, org, ...chaincodeAddressOf(peer, ccAddresses) };
     });
     if (peers.length === 0) throw new ConfigError(file, `${at}.peers`, 'no peer to deploy to', 'list the peers of the channel (channels.<ch>.peers) and their organizations (organizations.<Org>.peers)');
-    const chaincodes = chaincodeEntries(ch).flatMap((cc, i) => (isObject(cc) && cc.path !== undefined ? [readChaincode(file, `${at}.chaincodes[${i}]`, cc, search)] : []));
+    const entries = chaincodeEntries(ch).flatMap((cc, i) => (isObject(cc) && cc.path !== undefined ? [readChaincode(file, `${at}.chaincodes[${i}]`, cc, search)] : []));
+    const chaincodes = entries.filter((cc): cc is PlannedChaincode => !('language' in cc));
+    const prebuilt = entries.filter((cc): cc is PrebuiltChaincode => 'language' in cc);
     const orderer = readOrderer(file, doc, at, ch, search);
     const configBinary = ch.configBinary === undefined ? undefined : locate(file, `${at}.configBinary`, String(ch.configBinary), search, 'the channel creation transaction');
-    channels.push({ name, join: ch.created === false, configBinary, peers, orderer: await orderer, chaincodes });
-    // Installing on a peer, approving for its organization and joining it all take that organization's admin.
-    for (const org of new Set(peers.map((p) => p.org))) {
+    channels.push({ name, join: ch.created === false, configBinary, peers, orderer: await orderer, chaincodes, prebuilt });
+    // Installing on a peer, approving for its organization and joining it all take that organization's
+    // admin; asking whether a Go chaincode is deployed takes the first peer's.
+    const needAdmins = ch.created === false || chaincodes.length > 0 ? peers : peers.slice(0, 1);
+    for (const org of new Set(needAdmins.map((p) => p.org))) {
       if (orgs.get(org)?.admin) continue;
       throw new ConfigError(
         file,
         `organizations.${org}.adminPrivateKey`,
-        `${org} has peers on channel ${name}, where ${chaincodes.length > 0 ? `chaincode ${chaincodes.map((c) => c.name).join(', ')} is to be deployed` : 'peers are to be joined (created: false)'}, and that takes ${org}'s admin identity, which is missing`,
+        `${org} has peers on channel ${name}, where ${chaincodes.length > 0 ? `chaincode ${chaincodes.map((c) => c.name).join(', ')} is to be deployed` : ch.created === false ? 'peers are to be joined (created: false)' : `chaincode ${prebuilt.map((c) => c.name).join(', ')} is to be looked up`}, and that takes ${org}'s admin identity, which is missing`,
         `add organizations.${org}.adminPrivateKey and signedCert ({ path: ... } to the files in its admin's MSP folder, e.g. users/Admin@<domain>/msp/keystore/priv_sk and signcerts/<cert>.pem), or remove \`path\` from the chaincodes (and created: false) to use what is deployed as it is`,
       );
     }
@@ -161,25 +182,35 @@ export async function readDeployPlan(file: string, doc: Record<string, unknown>,
   return { file, binaries: readBinaries(file, section), readyTimeoutMs: readTimeout(file, section), channels, orgs, identities: network.identities };
 }
 
+/**
+ * The error for a Go or Java chaincode that is not deployed as the file says: `found` is the version
+ * the channel has, if any.
+ */
+export function prebuiltNotDeployed(file: string, channel: string, cc: PrebuiltChaincode, found: string | undefined): ConfigError {
+  const state = found === undefined ? `is not deployed on channel ${channel}` : `is deployed on channel ${channel} at version ${found}, not ${cc.version}`;
+  return new ConfigError(
+    file,
+    found === undefined ? `${cc.field}.language` : `${cc.field}.version`,
+    `${cc.language} chaincode ${cc.name} (${cc.path}) ${state}, and ledgerbench cannot deploy it: it runs Node chaincode folders as chaincode-as-a-service and builds no ${cc.language} code (no Docker)`,
+    found === undefined
+      ? 'deploy it yourself first (ledgerbench then uses what is deployed), or point path at a Node chaincode folder (language: node)'
+      : `write version: ${found}, or deploy version ${cc.version} yourself first`,
+  );
+}
+
 function chaincodeEntries(def: Record<string, unknown>): unknown[] {
   return Array.isArray(def.chaincodes) ? def.chaincodes : [];
 }
 
-function readChaincode(file: string, at: string, cc: Record<string, unknown>, search: string[]): PlannedChaincode {
+function readChaincode(file: string, at: string, cc: Record<string, unknown>, search: string[]): PlannedChaincode | PrebuiltChaincode {
   const name = cc.id ?? cc.contractID ?? cc.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) throw new ConfigError(file, `${at}.id`, 'a chaincode to deploy needs an id (letters, digits, _ and -)', 'write `id: simple`');
   const version = cc.version === undefined ? '1.0' : String(cc.version);
   if (!/^[A-Za-z0-9_.+-]+$/.test(version)) throw new ConfigError(file, `${at}.version`, `${JSON.stringify(version)} cannot be a package label`, 'use letters, digits, _ . + and -, e.g. v0 or 1.0');
   if (typeof cc.path !== 'string' || cc.path === '') throw new ConfigError(file, `${at}.path`, 'must be the path of a Node chaincode folder', 'write `path: chaincode/simple` (a folder with package.json)');
   const language = typeof cc.language === 'string' ? cc.language : 'node';
-  if (GO_OR_JAVA.test(language)) {
-    throw new ConfigError(
-      file,
-      `${at}.language`,
-      `${language} chaincode (${cc.path}) cannot be deployed by ledgerbench: it runs Node chaincode folders as chaincode-as-a-service and builds no ${language} code (no Docker)`,
-      'point path at a Node chaincode folder (language: node), or deploy this chaincode yourself and remove `path` so ledgerbench uses what is committed',
-    );
-  }
+  // Deployed already or not at all: deploy.ts asks the peers which.
+  if (GO_OR_JAVA.test(language)) return { name, version, language, path: cc.path, field: at };
   if (!/^(node|javascript|typescript)$/i.test(language)) throw new ConfigError(file, `${at}.language`, `unknown chaincode language ${JSON.stringify(language)}`, 'write language: node (or leave it out)');
   for (const k of ['endorsement-policy', 'collections-config', 'initArguments']) {
     if (cc[k] !== undefined) throw new ConfigError(file, `${at}.${k}`, 'is not supported when ledgerbench deploys the chaincode', k === 'endorsement-policy' ? `write the policy as a string, endorsementPolicy: "AND('Org1MSP.peer','Org2MSP.peer')", or leave it out for the channel's default` : 'remove it (Fabric 2.x lifecycle without init), or deploy the chaincode yourself and remove `path`');
