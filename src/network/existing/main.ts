@@ -11,6 +11,7 @@
 import { ConfigError } from '../../config/errors.ts';
 import type { NetworkProcessMessage } from '../embedded/main.ts';
 import { startNetwork } from '../index.ts';
+import { holdUntilStopped } from '../owner.ts';
 import { clearServed, markServed } from './served.ts';
 
 function send(msg: NetworkProcessMessage): void {
@@ -21,21 +22,10 @@ async function main(): Promise<void> {
   const [file] = process.argv.slice(2);
   if (!file) throw new Error('usage: main.ts <connection profile>');
   const handle = await startNetwork(file, { log: (line) => console.log(line) });
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
+  holdUntilStopped(() => {
     clearServed(file, process.pid);
-    handle.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  // The chaincode processes are unreferenced children: without this timer the event loop would empty
-  // and this process would exit, its watchdog taking them down with it.
-  setInterval(() => {}, 3_600_000);
+    return handle.stop();
+  });
   // Runs against this profile now use what this process serves rather than deploying again.
   markServed(file, process.pid, handle.pids);
   send({ type: 'ready', connectionFile: file, operationsUrl: '', pid: process.pid });

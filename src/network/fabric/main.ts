@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../config/errors.ts';
 import { loadNetworkFile } from '../../config/network-file.ts';
 import type { NetworkProcessMessage } from '../embedded/main.ts';
+import { holdUntilStopped } from '../owner.ts';
 import { startFabricNetwork } from './network.ts';
 
 function send(msg: NetworkProcessMessage): void {
@@ -23,20 +24,7 @@ async function main(): Promise<void> {
   const cfg = loadNetworkFile(file);
   if (cfg.type !== 'fabric') throw new ConfigError(cfg.file, 'type', `is ${JSON.stringify(cfg.type)}, not fabric`, 'start it with `ledgerbench network up`, which picks the right process');
   const handle = await startFabricNetwork(cfg, { log: (line) => console.log(line) });
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    handle.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  // The Fabric processes are unreferenced children: without this timer the event loop would empty,
-  // this process would exit and its watchdog would take the network down with it.
-  setInterval(() => {}, 3_600_000);
+  holdUntilStopped(() => handle.stop());
   const connectionFile = join(outDir, 'connection.json');
   copyFileSync(handle.ref.file!, connectionFile);
   chmodSync(connectionFile, 0o600);
