@@ -4,11 +4,10 @@
  * the tools of a native bring-up); a Fabric 1.4 release has no osnadmin and needs only `peer` here,
  * so it is found by this module alone. Errors are on the profile's `ledgerbench.binaries` field.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { ConfigError } from '../../config/errors.ts';
+import { isExecutable, readPeerVersion } from '../fabric/binaries.ts';
 
 /** The `peer` CLI of a Fabric 1.x release. */
 export interface PeerBinaries {
@@ -41,20 +40,10 @@ export async function findPeerCli(file: string, binariesField: string | undefine
       tried.push(`${join(configDir, 'core.yaml')}: not there (the peer CLI reads it)`);
       continue;
     }
-    const { stdout } = await promisify(execFile)(peer, ['version'], { env: { ...env, FABRIC_CFG_PATH: configDir }, timeout: 20_000 });
-    const m = /Version:\s*v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-    if (!m) throw new ConfigError(file, 'ledgerbench.binaries', `\`${peer} version\` printed no version:\n${stdout}`, GET_THEM);
-    return { tools: { peer }, configDir, version: `${m[1]}.${m[2]}.${m[3]}`, major: Number(m[1]) };
+    const { stdout, version } = await readPeerVersion(peer, configDir, env);
+    if (!version) throw new ConfigError(file, 'ledgerbench.binaries', `\`${peer} version\` printed no version:\n${stdout}`, GET_THEM);
+    return { tools: { peer }, configDir, version, major: Number(version.split('.')[0]) };
   }
   const where = binariesField !== undefined ? 'the binaries field' : env.FABRIC_BIN ? 'FABRIC_BIN' : 'PATH';
   throw new ConfigError(file, 'ledgerbench.binaries', `no Fabric peer CLI found (looked in ${where}: ${tried.join('; ') || 'no folder'})`, GET_THEM);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    const st = statSync(path);
-    return st.isFile() && (st.mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
 }

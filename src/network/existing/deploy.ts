@@ -156,11 +156,7 @@ async function binaries(plan: DeployPlan, env: NodeJS.ProcessEnv | undefined): P
 
 /** `created: false`: every listed peer joins the channel it has not joined yet. */
 async function ensureJoined(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli, stateDir: string, log: (l: string) => void): Promise<void> {
-  const missing: PlannedPeer[] = [];
-  for (const p of ch.peers) {
-    const out = await cli.run('channel-list', p, ['channel', 'list']);
-    if (!out.split('\n').some((l) => l.trim() === ch.name)) missing.push(p);
-  }
+  const missing = await cli.notJoined(ch.peers, ch.name);
   if (missing.length === 0) {
     log(`channel ${ch.name}: every listed peer has joined it (created: false, nothing to do)`);
     return;

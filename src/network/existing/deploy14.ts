@@ -28,7 +28,7 @@ import { waitUntil } from '../fabric/readiness.ts';
 import { devChaincodeRegistered, startDevChaincode } from '../fabric/v1/network.ts';
 import type { ChaincodeOutcome } from './deploy.ts';
 import type { PeerCli } from './peer-cli.ts';
-import { type DeployPlan, type PlannedChaincode, type PlannedChannel, type PlannedPeer, type PrebuiltChaincode, prebuiltNotDeployed } from './plan.ts';
+import { type DeployPlan, type PlannedChaincode, type PlannedChannel, type PrebuiltChaincode, prebuiltNotDeployed } from './plan.ts';
 
 const REGISTER_TIMEOUT_MS = 30_000;
 const INSTANTIATE_TIMEOUT_MS = 90_000;
@@ -59,11 +59,7 @@ export async function setUp14(plan: DeployPlan, cli: PeerCli, procs: ProcessSupe
 /** Steps 2 and 3: the channel exists on the orderer and every listed peer has joined it. */
 async function ensureChannel(plan: DeployPlan, ch: PlannedChannel, cli: PeerCli, stateDir: string, log: Log): Promise<void> {
   const started = performance.now();
-  const missing: PlannedPeer[] = [];
-  for (const p of ch.peers) {
-    const out = await cli.run('channel-list', p, ['channel', 'list']);
-    if (!out.split('\n').some((l) => l.trim() === ch.name)) missing.push(p);
-  }
+  const missing = await cli.notJoined(ch.peers, ch.name);
   if (missing.length === 0) {
     log(`channel ${ch.name}: every listed peer has joined it (created: false, nothing to do)`);
     return;

@@ -47,6 +47,16 @@ export class PeerCli {
   }
 
   /** `--peerAddresses` / `--tlsRootCertFiles` for endorsing peers. */
+  /** The peers of `peers` whose `peer channel list` does not show `channel`. */
+  async notJoined(peers: PlannedPeer[], channel: string): Promise<PlannedPeer[]> {
+    const missing: PlannedPeer[] = [];
+    for (const p of peers) {
+      const out = await this.run('channel-list', p, ['channel', 'list']);
+      if (!out.split('\n').some((l) => l.trim() === channel)) missing.push(p);
+    }
+    return missing;
+  }
+
   peerArgs(peers: PlannedPeer[]): string[] {
     return peers.flatMap((p) => ['--peerAddresses', p.endpoint, ...(p.tls ? ['--tlsRootCertFiles', this.caFile(`peer-${p.name}`, p.tlsRootCertPem!)] : [])]);
   }

@@ -66,7 +66,8 @@ export async function findFabricBinaries(networkFile: string, binariesField: str
   throw new ConfigError(networkFile, 'binaries', `no usable Fabric binaries (${FABRIC_TOOLS.join(', ')}; config/core.yaml, config/orderer.yaml). Looked at: ${tried.join('; ')}`, GET_THEM);
 }
 
-function isExecutable(path: string): boolean {
+/** Whether `path` is a file someone may execute. */
+export function isExecutable(path: string): boolean {
   try {
     const st = statSync(path);
     return st.isFile() && (st.mode & 0o111) !== 0;
@@ -75,9 +76,14 @@ function isExecutable(path: string): boolean {
   }
 }
 
+/** What `peer version` prints, and the release it names (`2.5.12`), if it names one. */
+export async function readPeerVersion(peer: string, configDir: string, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; version?: string }> {
+  const { stdout } = await promisify(execFile)(peer, ['version'], { env: { ...env, FABRIC_CFG_PATH: configDir }, timeout: 20_000 });
+  return { stdout, version: /Version:\s*v?(\d+\.\d+\.\d+)/.exec(stdout)?.[1] };
+}
+
 async function peerVersion(peer: string, configDir: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(peer, ['version'], { env: { ...process.env, FABRIC_CFG_PATH: configDir }, timeout: 20_000 });
-  const m = /Version:\s*v?(\d+\.\d+\.\d+)/.exec(stdout);
-  if (!m) throw new Error(`could not read the Fabric version from \`${peer} version\`:\n${stdout}`);
-  return m[1];
+  const { stdout, version } = await readPeerVersion(peer, configDir);
+  if (!version) throw new Error(`could not read the Fabric version from \`${peer} version\`:\n${stdout}`);
+  return version;
 }

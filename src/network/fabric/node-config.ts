@@ -123,7 +123,8 @@ export function writeOrdererConfig(sampleDir: string, node: OrdererNode, consens
   writeFileSync(join(node.homeDir, 'orderer.yaml'), dump(doc, { lineWidth: -1 }), { mode: 0o600 });
 }
 
-function obj(parent: Obj, key: string): Obj {
+/** `parent[key]` as a mapping, created empty where the sample file has none. */
+export function obj(parent: Obj, key: string): Obj {
   const v = parent[key];
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
   const fresh: Obj = {};

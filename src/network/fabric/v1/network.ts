@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { writeCaliperProfile } from '../../../connectors/fabric-legacy/caliper-profile.ts';
 import type { NetworkHandle } from '../../types.ts';
+import { peerAdminEnv } from '../channel.ts';
 import { serviceKind } from '../chaincode-service.ts';
 import type { FabricChaincodeConfig, FabricNetworkFileConfig } from '../config.ts';
 import { writeConnectionFile } from '../connection.ts';
@@ -54,17 +55,10 @@ function findBinaries(cfg: FabricNetworkFileConfig, env: NodeJS.ProcessEnv): { b
   return { bin, configDir: join(root, 'config'), version };
 }
 
-/** The `peer` CLI acting as the admin of `peer`'s organization against `peer`. */
+/** The `peer` CLI acting as the admin of `peer`'s organization against `peer`: 2.x's, without TLS. */
 function adminEnv(topology: Topology, peer: PeerNode): NodeJS.ProcessEnv {
-  const org = topology.orgs.find((o) => o.mspId === peer.mspId)!;
-  return {
-    ...process.env,
-    FABRIC_CFG_PATH: peer.homeDir,
-    CORE_PEER_LOCALMSPID: peer.mspId,
-    CORE_PEER_MSPCONFIGPATH: org.adminMspDir,
-    CORE_PEER_ADDRESS: `127.0.0.1:${peer.port}`,
-    CORE_PEER_TLS_ENABLED: 'false',
-  };
+  const { CORE_PEER_TLS_ROOTCERT_FILE: _unused, ...env } = peerAdminEnv(topology, peer);
+  return { ...env, CORE_PEER_TLS_ENABLED: 'false' };
 }
 
 /** Options of {@link startFabric14Network}. */

@@ -7,17 +7,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
+import { obj } from '../node-config.ts';
 import { ORDERER_ORG, type OrdererNode, type PeerNode } from '../topology.ts';
 
 type Obj = Record<string, unknown>;
-
-function obj(parent: Obj, key: string): Obj {
-  const v = parent[key];
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
-  const fresh: Obj = {};
-  parent[key] = fresh;
-  return fresh;
-}
 
 /** Writes `<node.homeDir>/orderer.yaml`: solo, booting from `genesisBlock`. */
 export function writeOrderer14Config(sampleDir: string, node: OrdererNode, genesisBlock: string): void {
