@@ -1,15 +1,17 @@
 /**
  * `npm run bench -- gate` (issue 10.4): how the regression gate behaves on this machine against the
- * embedded network. Per trial, four sides run interleaved, one round of each in turn, `repeats` times:
- * A and A' (the same chaincode call), T (the chaincode slower by a ninth of A's mean latency: a closed-
- * model round loses 10% of its throughput) and P (slower by a tenth of A's p95: p95 rises 10%). A
- * against A' counts false alarms (on every gated figure), A against T throughput detections, A against
- * P p95 detections, judged with the gate's own statistics and margins. The delays are sized from
- * warm-up rounds; the changes actually measured are reported beside the rates.
+ * embedded network. Per trial, four sides run interleaved, one round of each in turn (the order
+ * rotating), `repeats` times: A and A' (the same chaincode call), T (the chaincode slower by a ninth
+ * of A's mean latency: a closed-model round loses 10% of its throughput) and P (slower by a tenth of
+ * A's p95: p95 rises 10%). A against A' counts false alarms (on throughput or p95), A against T
+ * throughput detections, A against P p95 detections, judged with the gate's own statistics. Each trial
+ * is judged again with its first 5, 10, 20, ... repeats a side and with margins of 1%, 2% and 5%, so
+ * one run shows what each setting reaches and costs. The delays are sized from warm-up rounds; the
+ * changes actually measured are reported beside the rates.
  *
  * Bounded time: 4 + 4 x trials x repeats rounds of `TX` transactions at load 8; with the defaults (20
- * trials, 5 repeats) 404 rounds: ~2 s each on an idle 2-core machine (~15 minutes), several times
- * that on a loaded one. GATE_TRIALS, GATE_REPEATS and GATE_TX (transactions a round) override the sizes.
+ * trials, 40 repeats) 3,204 rounds: ~1.2 s each on an idle 2-core machine (~65 minutes), more on a
+ * loaded one. GATE_TRIALS, GATE_REPEATS and GATE_TX (transactions a round) override the sizes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,8 +26,10 @@ import { localLauncher } from '../src/engine/worker-channel.ts';
 import { WorkerPool } from '../src/engine/worker-pool.ts';
 import { openNetwork } from '../src/network/open.ts';
 
-/** The gate's settings under test: what the README recommends. */
-export const GATE_MARGINS = { throughput: '-5%', p95: '+5%' } as const;
+/** The margins evaluated, in percent: each is used as throughput '-m%' and p95 '+m%'. */
+const MARGINS_PCT = [1, 2, 5];
+/** Repeats a side evaluated: the first k of each side's repeats in every trial, up to GATE_REPEATS. */
+const REPEAT_STEPS = [5, 10, 20, 30, 40];
 const TX = Number(process.env.GATE_TX ?? 300);
 const LOAD = 8;
 /** The chaincode's own wait in A: the part of the transaction a slower chaincode would stretch. */
@@ -59,7 +63,7 @@ function networkFile(): string {
 
 
 /** Runs the calibration and returns its figures for bench/results.json. */
-export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), repeats = Number(process.env.GATE_REPEATS ?? 5)): Promise<Record<string, number>> {
+export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), repeats = Number(process.env.GATE_REPEATS ?? 40)): Promise<Record<string, number>> {
   const file = networkFile();
   const network = await openNetwork(file);
   const pool = new WorkerPool(localLauncher);
@@ -76,9 +80,10 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     if (r.aborted || r.failed > 0) throw new Error(`gate bench round failed: ${r.aborted?.reason ?? JSON.stringify(r.failuresByReason)}`);
     return repeatFigures(r);
   };
-  const margins = parseMargins(GATE_MARGINS);
-  const byMetric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
-  const tally = { alarms: 0, throughputDetected: 0, p95Detected: 0 };
+  const settings = MARGINS_PCT.map((pct) => ({ pct, margins: parseMargins({ throughput: `-${pct}%`, p95: `+${pct}%` }) }));
+  const steps = [...new Set([...REPEAT_STEPS.filter((k) => k < repeats), repeats])];
+  // tally[k][pct]: false alarms, and detections of each change, with k repeats a side and margins pct.
+  const tally = new Map(steps.map((k) => [k, new Map(MARGINS_PCT.map((pct) => [pct, { alarms: 0, throughput: 0, p95: 0 }]))]));
   const injected = { throughput: [] as number[], p95: [] as number[] };
   // Deviations of ln(figure) of the A and A' rounds from their trial's mean: the repeat-to-repeat noise
   // the gate has to see through (within trials, so slow drift between trials does not count).
@@ -89,30 +94,45 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     const warm = [await run(BASE_DELAY_MS), await run(BASE_DELAY_MS), await run(BASE_DELAY_MS)];
     const tpExtra = round3(median(warm.map((w) => w.avg)) / 9);
     const p95Extra = round3(median(warm.map((w) => w.p95)) / 10);
+    const delays = { a: BASE_DELAY_MS, a2: BASE_DELAY_MS, tp: BASE_DELAY_MS + tpExtra, p95: BASE_DELAY_MS + p95Extra };
+    const order = Object.keys(delays) as Array<keyof typeof delays>;
     process.stderr.write(`bench gate: T adds ${tpExtra} ms, P adds ${p95Extra} ms to the chaincode; ${trials} trials x ${repeats} repeats\n`);
     const judge = (m: Margin, x: RepeatFigures[], y: RepeatFigures[]) => compareMetric(m, x.map((f) => f[m.metric]), y.map((f) => f[m.metric]));
     for (let t = 0; t < trials; t++) {
       const sides = { a: [] as RepeatFigures[], a2: [] as RepeatFigures[], tp: [] as RepeatFigures[], p95: [] as RepeatFigures[] };
       for (let i = 0; i < repeats; i++) {
-        sides.a.push(await run(BASE_DELAY_MS));
-        sides.tp.push(await run(BASE_DELAY_MS + tpExtra));
-        sides.a2.push(await run(BASE_DELAY_MS));
-        sides.p95.push(await run(BASE_DELAY_MS + p95Extra));
+        // The order rotates, so each side takes every place in turn: none always runs after a change.
+        for (let j = 0; j < order.length; j++) {
+          const side = order[(i + j) % order.length];
+          sides[side].push(await run(delays[side]));
+        }
       }
       for (const key of ['throughput', 'p95'] as const) {
         const logs = [...sides.a, ...sides.a2].map((f) => Math.log(f[key]));
         const mean = sum(logs) / logs.length;
         noise[key].push(...logs.map((v) => v - mean));
       }
-      const aa = margins.map((m) => judge(m, sides.a, sides.a2));
-      if (aa.some((c) => c.verdict === 'regression')) tally.alarms++;
-      const tp = judge(byMetric('throughput'), sides.a, sides.tp);
-      const p95 = judge(byMetric('p95'), sides.a, sides.p95);
-      if (tp.verdict === 'regression') tally.throughputDetected++;
-      if (p95.verdict === 'regression') tally.p95Detected++;
-      injected.throughput.push(tp.ratio);
-      injected.p95.push(p95.ratio);
-      process.stderr.write(`bench gate: trial ${t + 1}/${trials}: A/A ${aa.map((c) => `${c.metric} ${c.ratio.toFixed(3)} ${c.verdict}`).join(', ')}; throughput ${tp.ratio.toFixed(3)} ${tp.verdict}; p95 ${p95.ratio.toFixed(3)} ${p95.verdict}\n`);
+      const report: string[] = [];
+      for (const k of steps) {
+        const first = (xs: RepeatFigures[]) => xs.slice(0, k);
+        for (const { pct, margins } of settings) {
+          const byMetric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
+          const counts = tally.get(k)?.get(pct) as { alarms: number; throughput: number; p95: number };
+          const aa = margins.map((m) => judge(m, first(sides.a), first(sides.a2)));
+          const tp = judge(byMetric('throughput'), first(sides.a), first(sides.tp));
+          const p95 = judge(byMetric('p95'), first(sides.a), first(sides.p95));
+          if (aa.some((c) => c.verdict === 'regression')) counts.alarms++;
+          if (tp.verdict === 'regression') counts.throughput++;
+          if (p95.verdict === 'regression') counts.p95++;
+          if (k === repeats && pct === MARGINS_PCT[0]) {
+            injected.throughput.push(tp.ratio);
+            injected.p95.push(p95.ratio);
+            report.push(`A/A ${aa.map((c) => `${c.metric} ${c.ratio.toFixed(3)}`).join(' ')}; T ${tp.ratio.toFixed(3)}; P ${p95.ratio.toFixed(3)}`);
+          }
+        }
+      }
+      const running = [...(tally.get(repeats)?.entries() ?? [])].map(([pct, c]) => `${pct}%: ${c.alarms}/${c.throughput}/${c.p95}`).join(', ');
+      process.stderr.write(`bench gate: trial ${t + 1}/${trials}: ${report.join('')}; so far (alarms/T found/P found) ${running}\n`);
     }
   } finally {
     await pool.close();
@@ -120,22 +140,28 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     rmSync(join(file, '..'), { recursive: true, force: true });
   }
   const perRound = median(roundSeconds);
+  const rates: Record<string, number> = {};
+  for (const [k, byPct] of tally) {
+    for (const [pct, c] of byPct) {
+      rates[`r${k}_m${pct}_false_alarm_rate`] = round3(c.alarms / trials);
+      rates[`r${k}_m${pct}_detection_throughput`] = round3(c.throughput / trials);
+      rates[`r${k}_m${pct}_detection_p95`] = round3(c.p95 / trials);
+    }
+    // A pull request's gate runs the candidate's repeats against a stored baseline; an A/B job runs both.
+    rates[`r${k}_perf_seconds_per_comparison`] = round3(perRound * k);
+    rates[`r${k}_perf_seconds_per_ab_comparison`] = round3(perRound * k * 2);
+  }
   return {
     trials,
     repeats,
     load_average_at_end: round3(loadavg()[0]),
-    false_alarm_rate: round3(tally.alarms / trials),
-    detection_rate_throughput_10pct: round3(tally.throughputDetected / trials),
-    detection_rate_p95_10pct: round3(tally.p95Detected / trials),
     injected_throughput_ratio_median: round3(median(injected.throughput)),
     injected_p95_ratio_median: round3(median(injected.p95)),
     // Standard deviation of a repeat's figure around its trial's mean, in percent (of ln, pooled).
     repeat_noise_throughput_pct: round3(100 * Math.sqrt(sum(noise.throughput.map((d) => d * d)) / Math.max(noise.throughput.length - trials, 1))),
     repeat_noise_p95_pct: round3(100 * Math.sqrt(sum(noise.p95.map((d) => d * d)) / Math.max(noise.p95.length - trials, 1))),
     round_seconds_median: round3(perRound),
-    // A pull request's gate runs the candidate's repeats against a stored baseline; an A/B job runs both.
-    perf_seconds_per_comparison: round3(perRound * repeats),
-    perf_seconds_per_ab_comparison: round3(perRound * repeats * 2),
+    ...rates,
     wall_seconds: round3(sum(roundSeconds)),
   };
 }
