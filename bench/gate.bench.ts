@@ -5,8 +5,9 @@
  * of A's mean latency: a closed-model round loses 10% of its throughput) and P (slower by a tenth of
  * A's p95: p95 rises 10%). A against A' counts false alarms (on throughput or p95), A against T
  * throughput detections, A against P p95 detections, judged with the gate's own statistics. Each trial
- * is judged again with its first 5, 10, 20, ... repeats a side and with margins of 1%, 2% and 5%, so
- * one run shows what each setting reaches and costs. The delays are sized from warm-up rounds; the
+ * is judged again with its first 5, 10, 20, ... repeats a side and with margins of 1% to 10%, so one
+ * run shows what each setting reaches and costs. A stored baseline is judged too: the previous
+ * trial's A, measured minutes before and not interleaved, against this trial's sides. The delays are sized from warm-up rounds; the
  * changes actually measured are reported beside the rates.
  *
  * Bounded time: 4 + 4 x trials x repeats rounds of `TX` transactions at load 8; with the defaults (20
@@ -27,7 +28,7 @@ import { WorkerPool } from '../src/engine/worker-pool.ts';
 import { openNetwork } from '../src/network/open.ts';
 
 /** The margins evaluated, in percent: each is used as throughput '-m%' and p95 '+m%'. */
-const MARGINS_PCT = [1, 2, 5];
+const MARGINS_PCT = [1, 2, 5, 10];
 /** Repeats a side evaluated: the first k of each side's repeats in every trial, up to GATE_REPEATS. */
 const REPEAT_STEPS = [5, 10, 20, 30, 40];
 const TX = Number(process.env.GATE_TX ?? 300);
@@ -62,6 +63,61 @@ function networkFile(): string {
 }
 
 
+type Sides = Record<'a' | 'a2' | 'tp' | 'p95', RepeatFigures[]>;
+interface Counts {
+  alarms: number;
+  throughput: number;
+  p95: number;
+}
+/** Counts by repeats a side, then by margin in percent. */
+type Tally = Map<number, Map<number, Counts>>;
+
+const SETTINGS = MARGINS_PCT.map((pct) => ({ pct, margins: parseMargins({ throughput: `-${pct}%`, p95: `+${pct}%` }) }));
+
+function judge(m: Margin, x: RepeatFigures[], y: RepeatFigures[]) {
+  return compareMetric(m, x.map((f) => f[m.metric]), y.map((f) => f[m.metric]));
+}
+
+/**
+ * Judges one comparison of each kind at every setting, adding to `tally`: A (from `base`) against
+ * A', T and P (from `candidate`), with the first k repeats of each. Returns the ratios at full size.
+ */
+function tallyTrial(tally: Tally, base: Sides, candidate: Sides): { aa: number[]; tp: number; p95: number } {
+  let ratios = { aa: [] as number[], tp: Number.NaN, p95: Number.NaN };
+  for (const [k, byPct] of tally) {
+    const first = (xs: RepeatFigures[]) => xs.slice(0, k);
+    for (const { pct, margins } of SETTINGS) {
+      const metric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
+      const counts = byPct.get(pct) as Counts;
+      const aa = margins.map((m) => judge(m, first(base.a), first(candidate.a2)));
+      const tp = judge(metric('throughput'), first(base.a), first(candidate.tp));
+      const p95 = judge(metric('p95'), first(base.a), first(candidate.p95));
+      if (aa.some((c) => c.verdict === 'regression')) counts.alarms++;
+      if (tp.verdict === 'regression') counts.throughput++;
+      if (p95.verdict === 'regression') counts.p95++;
+      ratios = { aa: aa.map((c) => c.ratio), tp: tp.ratio, p95: p95.ratio };
+    }
+  }
+  return ratios;
+}
+
+function newTally(steps: number[]): Tally {
+  return new Map(steps.map((k) => [k, new Map(MARGINS_PCT.map((pct) => [pct, { alarms: 0, throughput: 0, p95: 0 }]))]));
+}
+
+/** The tally as figures: `<prefix>r<k>_m<pct>_<rate>`. */
+function rateFigures(prefix: string, tally: Tally, comparisons: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, byPct] of tally) {
+    for (const [pct, c] of byPct) {
+      out[`${prefix}r${k}_m${pct}_false_alarm_rate`] = round3(c.alarms / comparisons);
+      out[`${prefix}r${k}_m${pct}_detection_throughput`] = round3(c.throughput / comparisons);
+      out[`${prefix}r${k}_m${pct}_detection_p95`] = round3(c.p95 / comparisons);
+    }
+  }
+  return out;
+}
+
 /** Runs the calibration and returns its figures for bench/results.json. */
 export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), repeats = Number(process.env.GATE_REPEATS ?? 40)): Promise<Record<string, number>> {
   const file = networkFile();
@@ -80,10 +136,13 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     if (r.aborted || r.failed > 0) throw new Error(`gate bench round failed: ${r.aborted?.reason ?? JSON.stringify(r.failuresByReason)}`);
     return repeatFigures(r);
   };
-  const settings = MARGINS_PCT.map((pct) => ({ pct, margins: parseMargins({ throughput: `-${pct}%`, p95: `+${pct}%` }) }));
   const steps = [...new Set([...REPEAT_STEPS.filter((k) => k < repeats), repeats])];
-  // tally[k][pct]: false alarms, and detections of each change, with k repeats a side and margins pct.
-  const tally = new Map(steps.map((k) => [k, new Map(MARGINS_PCT.map((pct) => [pct, { alarms: 0, throughput: 0, p95: 0 }]))]));
+  // Interleaved: A against the other sides of its own trial, as A/B mode measures.
+  const interleaved = newTally(steps);
+  // Stored baseline: the previous trial's A (minutes earlier, the first trial's from the last) against
+  // this trial's other sides, as a baseline recorded before the candidate runs.
+  const stored = newTally(steps);
+  const all: Sides[] = [];
   const injected = { throughput: [] as number[], p95: [] as number[] };
   // Deviations of ln(figure) of the A and A' rounds from their trial's mean: the repeat-to-repeat noise
   // the gate has to see through (within trials, so slow drift between trials does not count).
@@ -95,11 +154,10 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     const tpExtra = round3(median(warm.map((w) => w.avg)) / 9);
     const p95Extra = round3(median(warm.map((w) => w.p95)) / 10);
     const delays = { a: BASE_DELAY_MS, a2: BASE_DELAY_MS, tp: BASE_DELAY_MS + tpExtra, p95: BASE_DELAY_MS + p95Extra };
-    const order = Object.keys(delays) as Array<keyof typeof delays>;
+    const order = Object.keys(delays) as Array<keyof Sides>;
     process.stderr.write(`bench gate: T adds ${tpExtra} ms, P adds ${p95Extra} ms to the chaincode; ${trials} trials x ${repeats} repeats\n`);
-    const judge = (m: Margin, x: RepeatFigures[], y: RepeatFigures[]) => compareMetric(m, x.map((f) => f[m.metric]), y.map((f) => f[m.metric]));
     for (let t = 0; t < trials; t++) {
-      const sides = { a: [] as RepeatFigures[], a2: [] as RepeatFigures[], tp: [] as RepeatFigures[], p95: [] as RepeatFigures[] };
+      const sides: Sides = { a: [], a2: [], tp: [], p95: [] };
       for (let i = 0; i < repeats; i++) {
         // The order rotates, so each side takes every place in turn: none always runs after a change.
         for (let j = 0; j < order.length; j++) {
@@ -107,49 +165,30 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
           sides[side].push(await run(delays[side]));
         }
       }
+      all.push(sides);
       for (const key of ['throughput', 'p95'] as const) {
         const logs = [...sides.a, ...sides.a2].map((f) => Math.log(f[key]));
         const mean = sum(logs) / logs.length;
         noise[key].push(...logs.map((v) => v - mean));
       }
-      const report: string[] = [];
-      for (const k of steps) {
-        const first = (xs: RepeatFigures[]) => xs.slice(0, k);
-        for (const { pct, margins } of settings) {
-          const byMetric = (name: string): Margin => margins.find((m) => m.metric === name) as Margin;
-          const counts = tally.get(k)?.get(pct) as { alarms: number; throughput: number; p95: number };
-          const aa = margins.map((m) => judge(m, first(sides.a), first(sides.a2)));
-          const tp = judge(byMetric('throughput'), first(sides.a), first(sides.tp));
-          const p95 = judge(byMetric('p95'), first(sides.a), first(sides.p95));
-          if (aa.some((c) => c.verdict === 'regression')) counts.alarms++;
-          if (tp.verdict === 'regression') counts.throughput++;
-          if (p95.verdict === 'regression') counts.p95++;
-          if (k === repeats && pct === MARGINS_PCT[0]) {
-            injected.throughput.push(tp.ratio);
-            injected.p95.push(p95.ratio);
-            report.push(`A/A ${aa.map((c) => `${c.metric} ${c.ratio.toFixed(3)}`).join(' ')}; T ${tp.ratio.toFixed(3)}; P ${p95.ratio.toFixed(3)}`);
-          }
-        }
-      }
-      const running = [...(tally.get(repeats)?.entries() ?? [])].map(([pct, c]) => `${pct}%: ${c.alarms}/${c.throughput}/${c.p95}`).join(', ');
-      process.stderr.write(`bench gate: trial ${t + 1}/${trials}: ${report.join('')}; so far (alarms/T found/P found) ${running}\n`);
+      const ratios = tallyTrial(interleaved, sides, sides);
+      injected.throughput.push(ratios.tp);
+      injected.p95.push(ratios.p95);
+      const sofar = [...(interleaved.get(repeats) as Map<number, Counts>)].map(([pct, c]) => `${pct}%: ${c.alarms}/${c.throughput}/${c.p95}`).join(', ');
+      process.stderr.write(`bench gate: trial ${t + 1}/${trials}: A/A ${ratios.aa.map((r) => r.toFixed(3)).join(' ')}; T ${ratios.tp.toFixed(3)}; P ${ratios.p95.toFixed(3)}; so far at ${repeats} repeats (alarms/T found/P found) ${sofar}\n`);
     }
+    for (let t = 0; t < all.length && all.length > 1; t++) tallyTrial(stored, all[(t + all.length - 1) % all.length], all[t]);
   } finally {
     await pool.close();
     await network.stop();
     rmSync(join(file, '..'), { recursive: true, force: true });
   }
   const perRound = median(roundSeconds);
-  const rates: Record<string, number> = {};
-  for (const [k, byPct] of tally) {
-    for (const [pct, c] of byPct) {
-      rates[`r${k}_m${pct}_false_alarm_rate`] = round3(c.alarms / trials);
-      rates[`r${k}_m${pct}_detection_throughput`] = round3(c.throughput / trials);
-      rates[`r${k}_m${pct}_detection_p95`] = round3(c.p95 / trials);
-    }
+  const cost: Record<string, number> = {};
+  for (const k of steps) {
     // A pull request's gate runs the candidate's repeats against a stored baseline; an A/B job runs both.
-    rates[`r${k}_perf_seconds_per_comparison`] = round3(perRound * k);
-    rates[`r${k}_perf_seconds_per_ab_comparison`] = round3(perRound * k * 2);
+    cost[`r${k}_perf_seconds_per_comparison`] = round3(perRound * k);
+    cost[`r${k}_perf_seconds_per_ab_comparison`] = round3(perRound * k * 2);
   }
   return {
     trials,
@@ -161,7 +200,9 @@ export async function benchGate(trials = Number(process.env.GATE_TRIALS ?? 20), 
     repeat_noise_throughput_pct: round3(100 * Math.sqrt(sum(noise.throughput.map((d) => d * d)) / Math.max(noise.throughput.length - trials, 1))),
     repeat_noise_p95_pct: round3(100 * Math.sqrt(sum(noise.p95.map((d) => d * d)) / Math.max(noise.p95.length - trials, 1))),
     round_seconds_median: round3(perRound),
-    ...rates,
+    ...cost,
+    ...rateFigures('', interleaved, trials),
+    ...rateFigures('stored_', stored, trials),
     wall_seconds: round3(sum(roundSeconds)),
   };
 }
