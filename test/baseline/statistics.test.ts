@@ -139,7 +139,8 @@ describe('verdicts', () => {
   });
 
   test('seeded power: 5 repeats a side find a 10% loss behind a -5% margin at 2% noise, never alarm on noise', () => {
-    // The README's table of what noise the gate tolerates comes from this simulation.
+    // The statistics' power where the noise is known, so a change to them that loses power or level
+    // fails here; bench/gate.bench.ts measures the gate against the real embedded network.
     const random = seeded(7);
     const rate = (sd: number, ratio: number) => {
       let hits = 0;
