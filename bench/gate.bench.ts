@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareMetric, type Margin, parseMargins } from '../src/baseline/compare.ts';
 import { repeatFigures } from '../src/baseline/repeat.ts';
-import { median } from '../src/baseline/statistics.ts';
+import { median, ratioInterval } from '../src/baseline/statistics.ts';
 import type { RepeatFigures } from '../src/baseline/types.ts';
 import { normalizeRound } from '../src/config/round.ts';
 import { runRound } from '../src/engine/manager.ts';
@@ -83,7 +83,6 @@ function judge(m: Margin, x: RepeatFigures[], y: RepeatFigures[]) {
  * A', T and P (from `candidate`), with the first k repeats of each. Returns the ratios at full size.
  */
 function tallyTrial(tally: Tally, base: Sides, candidate: Sides): { aa: number[]; tp: number; p95: number } {
-  let ratios = { aa: [] as number[], tp: Number.NaN, p95: Number.NaN };
   for (const [k, byPct] of tally) {
     const first = (xs: RepeatFigures[]) => xs.slice(0, k);
     for (const { pct, margins } of SETTINGS) {
@@ -95,10 +94,10 @@ function tallyTrial(tally: Tally, base: Sides, candidate: Sides): { aa: number[]
       if (aa.some((c) => c.verdict === 'regression')) counts.alarms++;
       if (tp.verdict === 'regression') counts.throughput++;
       if (p95.verdict === 'regression') counts.p95++;
-      ratios = { aa: aa.map((c) => c.ratio), tp: tp.ratio, p95: p95.ratio };
     }
   }
-  return ratios;
+  const ratio = (key: 'throughput' | 'p95', x: RepeatFigures[], y: RepeatFigures[]) => ratioInterval(x.map((f) => f[key]), y.map((f) => f[key])).ratio;
+  return { aa: [ratio('throughput', base.a, candidate.a2), ratio('p95', base.a, candidate.a2)], tp: ratio('throughput', base.a, candidate.tp), p95: ratio('p95', base.a, candidate.p95) };
 }
 
 function newTally(steps: number[]): Tally {

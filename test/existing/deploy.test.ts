@@ -154,6 +154,16 @@ async function committedSequence(): Promise<number | undefined> {
   }
 }
 
+/** The version the committed `versioned` chaincode answers through the gateway connector. */
+async function servedVersion(handle: NetworkHandle): Promise<string> {
+  const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
+  try {
+    return Buffer.from((await connector.evaluate({ contract: 'versioned', fn: 'version', args: [] })).payload ?? []).toString();
+  } finally {
+    await connector.close();
+  }
+}
+
 /** Starts the profile, checks the chaincode through the gateway connector, stops; returns the log. */
 async function startAndCall(profile: string, expectVersion: string): Promise<string[]> {
   const log: string[] = [];
@@ -227,12 +237,7 @@ describe('a connection profile that lists a Node chaincode with a path, against 
       expect(log.join('\n')).toContain(`set up by \`ledgerbench network up\` (pid ${pid}), whose chaincode processes serve it; nothing deployed`);
       // The owner's chaincode service, for this run's process monitor.
       expect(handle.pids.map((p) => p.name)).toEqual(['chaincode-versioned']);
-      const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
-      try {
-        expect(Buffer.from((await connector.evaluate({ contract: 'versioned', fn: 'version', args: [] })).payload ?? []).toString()).toBe('two');
-      } finally {
-        await connector.close();
-      }
+      expect(await servedVersion(handle)).toBe('two');
     } finally {
       await handle.stop();
     }
@@ -257,12 +262,7 @@ describe('a connection profile that lists a Node chaincode with a path, against 
       try {
         expect(log.join('\n')).toMatch(/chaincode versioned on mychannel: golang, committed at version v1 \(sequence 2\), used as deployed/);
         expect(handle.pids).toEqual([]);
-        const connector = await createFabricGatewayConnector({ workerIndex: 0, workerCount: 1, network: handle.ref, txTimeoutMs: 30_000 });
-        try {
-          expect(Buffer.from((await connector.evaluate({ contract: 'versioned', fn: 'version', args: [] })).payload ?? []).toString()).toBe('two');
-        } finally {
-          await connector.close();
-        }
+        expect(await servedVersion(handle)).toBe('two');
       } finally {
         await handle.stop();
       }
