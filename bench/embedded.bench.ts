@@ -67,14 +67,22 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** One connector setting to measure: its name in the figures and the connector options it sets. */
+interface Setting {
+  tag: string;
+  options: Record<string, unknown>;
+}
+
+/** Per setting, the medians over the repeats. */
+type Measured = Record<string, { tps: number; client: number; net: number }>;
+
 /**
- * commitWait `status` (a CommitStatus call per transaction) against `events` (one filtered-block
- * stream per worker), on one network with verification off and BatchTimeout 100 ms: saturated
- * transfer rounds, the two modes alternating `repeats` times each so that the machine's other load
- * falls on both alike. Per mode, the medians of throughput and of the client's (workers') and the
- * network's CPU per transaction, and the events/status ratios.
+ * Transfer rounds with each of `settings` in turn on one network (verification off, BatchTimeout
+ * 100 ms), alternating `repeats` times so that the machine's other load falls on all alike. Per
+ * setting, the medians of throughput and of the client's (workers') and the network's CPU per
+ * transaction.
  */
-export async function benchCommitWait(transfers = 3000, repeats = 3): Promise<Record<string, number>> {
+async function alternate(settings: Setting[], rateControl: BenchRoundOptions['rateControl'], transfers: number, repeats: number): Promise<Measured> {
   const file = variant(false, '100ms');
   const network = await openNetwork(file).catch((err) => {
     rmSync(dirname(file), { recursive: true, force: true });
@@ -83,39 +91,69 @@ export async function benchCommitWait(transfers = 3000, repeats = 3): Promise<Re
   const netPid = network.pids[0].pid;
   let roundIndex = 0;
   const run = (o: Omit<BenchRoundOptions, 'workload'> & { workload: string }, ref: NetworkRef): Promise<RoundResult> =>
-    runRound(normalizeRound({ ...o, workload: resolve('perf/workloads', o.workload) }, { source: 'bench/embedded.bench.ts', field: '', baseDir: process.cwd(), roundIndex: roundIndex++ }), { network: ref, runId: 'bench-commit-wait' });
-  const saturate = { type: 'fixed-load', opts: { transactionLoad: 400 } } as const;
-  const seen: Record<'status' | 'events', { tps: number[]; client: number[]; net: number[] }> = { status: { tps: [], client: [], net: [] }, events: { tps: [], client: [], net: [] } };
+    runRound(normalizeRound({ ...o, workload: resolve('perf/workloads', o.workload) }, { source: 'bench/embedded.bench.ts', field: '', baseDir: process.cwd(), roundIndex: roundIndex++ }), { network: ref, runId: 'bench-connector-settings' });
+  const seen = new Map(settings.map((s) => [s.tag, { tps: [] as number[], client: [] as number[], net: [] as number[] }]));
   try {
-    await run({ label: 'open', workers: 2, txNumber: 2 * transfers, rateControl: saturate, workload: 'open-accounts.ts' }, network.ref);
+    await run({ label: 'open', workers: 2, txNumber: 2 * transfers, rateControl: { type: 'fixed-load', opts: { transactionLoad: 400 } }, workload: 'open-accounts.ts' }, network.ref);
     for (let i = 0; i < repeats; i++) {
-      for (const mode of ['status', 'events'] as const) {
-        const ref = { ...network.ref, options: { ...network.ref.options, commitWait: mode } };
+      for (const setting of settings) {
+        const ref = { ...network.ref, options: { ...network.ref.options, ...setting.options } };
         const net0 = cpuSeconds(netPid);
-        const r = await run({ label: `transfer-${mode}`, workers: 2, txNumber: transfers, rateControl: saturate, workload: 'transfer.ts', arguments: { accountsRound: 0 } }, ref);
+        const r = await run({ label: `transfer-${setting.tag}`, workers: 2, txNumber: transfers, rateControl, workload: 'transfer.ts', arguments: { accountsRound: 0 } }, ref);
         const netMs = (cpuSeconds(netPid) - net0) * 1000;
         // Each worker's CPU while the round ran (its start-up excluded).
         const clientMs = (r.workerUsage ?? []).reduce((sum, w) => sum + (w.roundCpuPercent / 100) * r.elapsedSec * 1000, 0);
         const done = r.succeeded + r.failed;
-        seen[mode].tps.push(r.throughput);
-        seen[mode].client.push(clientMs / done);
-        seen[mode].net.push(netMs / done);
+        const s = seen.get(setting.tag)!;
+        s.tps.push(r.throughput);
+        s.client.push(clientMs / done);
+        s.net.push(netMs / done);
       }
     }
   } finally {
     await network.stop();
     rmSync(dirname(file), { recursive: true, force: true });
   }
+  return Object.fromEntries([...seen].map(([tag, s]) => [tag, { tps: round2(median(s.tps)), client: round2(median(s.client)), net: round2(median(s.net)) }]));
+}
+
+/** The figures of `alternate()`: `<prefix><tag>_{transfer_tps,client_cpu_ms_per_tx,network_cpu_ms_per_tx}`, and `b`/`a` ratios. */
+function figuresOf(m: Measured, prefix: string, [a, b]: [string, string]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const mode of ['status', 'events'] as const) {
-    out[`${mode}_transfer_tps`] = round2(median(seen[mode].tps));
-    out[`${mode}_client_cpu_ms_per_tx`] = round2(median(seen[mode].client));
-    out[`${mode}_network_cpu_ms_per_tx`] = round2(median(seen[mode].net));
+  for (const [tag, v] of Object.entries(m)) {
+    out[`${prefix}${tag}_transfer_tps`] = v.tps;
+    out[`${prefix}${tag}_client_cpu_ms_per_tx`] = v.client;
+    out[`${prefix}${tag}_network_cpu_ms_per_tx`] = v.net;
   }
-  out.events_to_status_tps_ratio = round2(out.events_transfer_tps / out.status_transfer_tps);
-  out.events_to_status_client_cpu_ratio = round2(out.events_client_cpu_ms_per_tx / out.status_client_cpu_ms_per_tx);
-  out.events_to_status_network_cpu_ratio = round2(out.events_network_cpu_ms_per_tx / out.status_network_cpu_ms_per_tx);
+  out[`${prefix}${b}_to_${a}_tps_ratio`] = round2(m[b].tps / m[a].tps);
+  out[`${prefix}${b}_to_${a}_client_cpu_ratio`] = round2(m[b].client / m[a].client);
+  out[`${prefix}${b}_to_${a}_network_cpu_ratio`] = round2(m[b].net / m[a].net);
   return out;
+}
+
+const SATURATE = { type: 'fixed-load', opts: { transactionLoad: 400 } } as const;
+
+/**
+ * commitWait `status` (a CommitStatus call per transaction) against `events` (one filtered-block
+ * stream per worker): saturated transfer rounds, alternating.
+ */
+export async function benchCommitWait(transfers = 3000, repeats = 3): Promise<Record<string, number>> {
+  const modes = ['status', 'events'] as const;
+  const m = await alternate(modes.map((mode) => ({ tag: mode, options: { commitWait: mode } })), SATURATE, transfers, repeats);
+  return figuresOf(m, '', [...modes]);
+}
+
+/**
+ * The connector's transports, grpc-js against its own over node:http2: saturated transfer rounds
+ * (what the embedded network reaches) and transfers at 100 tps offered (what a benchmark beside a
+ * network pays a transaction), alternating.
+ */
+export async function benchTransportEmbedded(transfers = 3000, repeats = 3): Promise<Record<string, number>> {
+  const kinds = ['grpcjs', 'http2'] as const;
+  const settings = kinds.map((tag) => ({ tag, options: { transport: tag === 'grpcjs' ? 'grpc-js' : 'http2' } }));
+  const saturated = await alternate(settings, SATURATE, transfers, repeats);
+  const paced = await alternate(settings, { type: 'fixed-rate', opts: { tps: 100 } }, 1000, repeats);
+  return { ...figuresOf(saturated, 'saturated_', [...kinds]), ...figuresOf(paced, 'rate_100_', [...kinds]) };
 }
 
 /** Four network settings, one after the other. */

@@ -4,7 +4,11 @@
  * transaction.
  *
  *   npx tsx bench/profile-embedded.ts [--workers N] [--inflight N] [--seconds S] [--batch 100ms]
- *     [--commit-wait events|status]
+ *     [--commit-wait events|status] [--rate TPS]
+ *
+ * With --rate the workers send at a fixed rate between them (open model) instead of keeping
+ * --inflight transactions outstanding: the per-transaction CPU at a modest rate is what a benchmark
+ * beside a real network pays, and it is not the saturated figure.
  *
  * Every worker is a child process of this script running the same file with `--worker`; the network
  * is a child of the parent. Set PROFILE_NETWORK=1 / PROFILE_WORKER=1 to have those processes write
@@ -20,6 +24,7 @@ import { load } from 'js-yaml';
 import { createFabricGatewayConnector } from '../src/connectors/fabric-gateway/index.ts';
 import type { NetworkRef } from '../src/connectors/types.ts';
 import { startNetwork } from '../src/network/index.ts';
+import { diff, threads } from './threads-tmp.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     verify: { type: 'boolean', default: false },
     file: { type: 'string' },
     'commit-wait': { type: 'string', default: 'events' },
+    rate: { type: 'string' },
   },
 });
 
@@ -41,7 +47,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** One worker: opens an account per transaction with `inflight` transactions always outstanding. */
-async function worker(index: number, ref: NetworkRef, inflight: number, seconds: number): Promise<void> {
+async function worker(index: number, ref: NetworkRef, inflight: number, seconds: number, rate: number | undefined): Promise<void> {
   const connector = await createFabricGatewayConnector({ workerIndex: index, workerCount: 1, network: ref, txTimeoutMs: 30_000 });
   // Warm-up: a few transactions so connection setup and JIT are not in the figures.
   for (let i = 0; i < 20; i++) await connector.submit({ contract: 'simple', fn: 'open', args: [`w${index}-warm-${i}`, '1000'] });
@@ -51,6 +57,7 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
   let ok = 0;
   let failed = 0;
   const reasons = new Map<string, number>();
+  const th0 = threads('self');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
@@ -64,9 +71,27 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
       }
     }
   };
-  await Promise.all(Array.from({ length: inflight }, loop));
+  const paced = async (perSecond: number): Promise<void> => {
+    const pending: Array<Promise<void>> = [];
+    for (let i = 0; t0 + (i * 1000) / perSecond < end; i++) {
+      const due = t0 + (i * 1000) / perSecond - performance.now();
+      if (due > 0) await new Promise((r) => setTimeout(r, due));
+      pending.push(
+        connector.submit({ contract: 'simple', fn: 'open', args: [`w${index}-${seq++}`, '1000'] }).then((out) => {
+          if (out.ok) ok++;
+          else {
+            failed++;
+            reasons.set(out.reason ?? '?', (reasons.get(out.reason ?? '?') ?? 0) + 1);
+          }
+        }),
+      );
+    }
+    await Promise.all(pending);
+  };
+  await (rate ? paced(rate) : Promise.all(Array.from({ length: inflight }, loop)));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  console.error(JSON.stringify({ user: cpu.user / 1000, sys: cpu.system / 1000, threads: diff(th0, threads('self')) }));
   await connector.close();
   process.send?.({ type: 'done', ok, failed, elapsed, cpuS: (cpu.user + cpu.system) / 1e6, reasons: Object.fromEntries(reasons) });
 }
@@ -98,14 +123,15 @@ async function startNetworkWithFlags(file: string, profDir: string | undefined, 
 
 async function main(): Promise<void> {
   if (values.worker !== undefined) {
-    const { index, ref, inflight, seconds } = JSON.parse(values.worker) as { index: number; ref: NetworkRef; inflight: number; seconds: number };
-    await worker(index, ref, inflight, seconds);
+    const { index, ref, inflight, seconds, rate } = JSON.parse(values.worker) as { index: number; ref: NetworkRef; inflight: number; seconds: number; rate?: number };
+    await worker(index, ref, inflight, seconds, rate);
     process.disconnect?.();
     return;
   }
   const workers = Number(values.workers);
   const inflight = Math.ceil(Number(values.inflight) / workers);
   const seconds = Number(values.seconds);
+  const rate = values.rate === undefined ? undefined : Number(values.rate) / workers;
   const base = load(readFileSync(values.file ?? 'networks/embedded.yaml', 'utf8')) as Record<string, unknown> & { orderer: Record<string, unknown>; channels: Array<{ chaincodes: Array<{ path: string }> }> };
   base.verifySignatures = values.verify;
   base.orderer.batchTimeout = values.batch;
@@ -125,9 +151,9 @@ async function main(): Promise<void> {
       ...(process.env.WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.PROFILE_WORKER ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     ];
-    const ref: NetworkRef = { ...network.ref, options: { ...network.ref.options, commitWait: values['commit-wait'] } };
+    const ref: NetworkRef = { ...network.ref, options: { ...network.ref.options, commitWait: values['commit-wait'], transport: process.env.TRANSPORT ?? 'http2' } };
     const children = Array.from({ length: workers }, (_, index) =>
-      fork(process.argv[1], ['--worker', JSON.stringify({ index, ref, inflight, seconds })], { execArgv }),
+      fork(process.argv[1], ['--worker', JSON.stringify({ index, ref, inflight, seconds, rate })], { execArgv }),
     );
     await Promise.all(children.map((c) => new Promise<void>((r) => c.once('message', () => r()))));
     const net0 = cpuSeconds(netPid);
@@ -145,7 +171,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         workers,
         commitWait: values['commit-wait'],
-        inflight: inflight * workers,
+        ...(rate ? { rate: rate * workers } : { inflight: inflight * workers }),
         tps: Math.round(tps),
         ok: okTotal,
         failed: failedTotal,

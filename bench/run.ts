@@ -1,12 +1,13 @@
 /**
  * `npm run bench [section...]`: runs the benchmarks, prints a table and writes bench/results.json.
  * Figures are measured on the machine at hand; targets from the issues are printed beside them.
- * Sections: harness, stats, signer, monitors, embedded, commit-wait, connectors, overload, gate (default: all).
+ * Sections: harness, stats, signer, monitors, embedded, commit-wait, transport, connectors, fabric, overload, gate
+ * (default: all).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchConnectors, benchConnectorSigning } from './connectors.bench.ts';
-import { benchCommitWait, benchEmbedded } from './embedded.bench.ts';
+import { benchCommitWait, benchEmbedded, benchTransportEmbedded } from './embedded.bench.ts';
 import { benchFabric } from './fabric.bench.ts';
 import { benchGate } from './gate.bench.ts';
 import { benchCeiling, benchFixedCost, benchMemory, benchMonitorOverhead, benchRateAccuracy } from './harness.bench.ts';
@@ -14,6 +15,7 @@ import { benchMonitorCost } from './monitors.bench.ts';
 import { benchOverload } from './overload.bench.ts';
 import { benchSigner } from './signer.bench.ts';
 import { benchStats } from './stats.bench.ts';
+import { benchTransport } from './transport.bench.ts';
 
 type Figures = Record<string, number>;
 
@@ -60,6 +62,12 @@ const SECTIONS: Record<string, { run: () => Promise<Figures>; targets: Target[] 
   'commit-wait': {
     run: () => benchCommitWait(),
     targets: [{ figure: 'events_transfer_tps', op: '>=', bound: 1000 }],
+  },
+  // Issue #12: grpc-js against the connector's own gRPC over node:http2, one call and whole
+  // transactions on the embedded network; and the machine's cost of a wake-up, the floor under them.
+  transport: {
+    run: async () => ({ ...(await benchTransport()), ...(await benchTransportEmbedded()) }),
+    targets: [],
   },
   // Issue #8: fabric-legacy beside fabric-gateway: signing cost, and one round on one real Fabric 2.5
   // network through each (about 2 minutes; needs the Fabric 2.5.12 archive or FABRIC_BIN).

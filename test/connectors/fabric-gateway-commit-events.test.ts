@@ -239,4 +239,9 @@ describe('falling back to CommitStatus', () => {
     expect(() => parseGatewayOptions('net.yaml', { commitWait: 'block' })).toThrow(ConfigError);
     expect(() => parseGatewayOptions('net.yaml', { commitWait: 'block' })).toThrow(/options\.commitWait.*unknown commit wait "block"[\s\S]*events, status/);
   });
+
+  test('an unknown transport names the option and the choices; http2 is the default', () => {
+    expect(() => parseGatewayOptions('net.yaml', { transport: 'grpc' })).toThrow(/options\.transport.*unknown transport "grpc"[\s\S]*http2, grpc-js/);
+    expect(parseGatewayOptions('net.yaml', {}).transport).toBe('http2');
+  });
 });

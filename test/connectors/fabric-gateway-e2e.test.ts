@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFabricGatewayConnector, loadFabricNetwork, selectWorkerTarget } from '../../src/connectors/fabric-gateway/index.ts';
+import { createFabricGatewayConnector, loadFabricNetwork, selectWorkerTarget, TRANSPORT_KINDS, type TransportKind } from '../../src/connectors/fabric-gateway/index.ts';
 import type { Connector, NetworkRef, TxOutcome } from '../../src/connectors/types.ts';
 import { startNetwork } from '../../src/network/index.ts';
 import type { NetworkHandle } from '../../src/network/types.ts';
@@ -44,12 +44,19 @@ let dir: string;
 let handle: NetworkHandle | undefined;
 const connectors: Connector[] = [];
 
-async function open(ref: NetworkRef, workerIndex = 0, workerCount = 1, signer = 'node-crypto'): Promise<Connector> {
+interface OpenOptions {
+  workerIndex?: number;
+  workerCount?: number;
+  signer?: string;
+  transport: TransportKind;
+}
+
+async function open(ref: NetworkRef, { workerIndex = 0, workerCount = 1, signer = 'node-crypto', transport }: OpenOptions): Promise<Connector> {
   const c = await createFabricGatewayConnector({
     workerIndex,
     workerCount,
     txTimeoutMs: 10_000,
-    network: { ...ref, options: { ...ref.options, signer } },
+    network: { ...ref, options: { ...ref.options, signer, transport } },
   });
   connectors.push(c);
   return c;
@@ -73,7 +80,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('against the embedded network', () => {
+// Every call kind (Endorse, Submit, Evaluate, the block stream, CommitStatus after it breaks) through
+// both transports: ledgerbench's own over node:http2 (the default) and grpc-js.
+describe.each(TRANSPORT_KINDS)('against the embedded network, transport %s', (transport) => {
   test('the connection file parses: TLS peers, identities of both orgs, default channel', async () => {
     const ref = handle!.ref;
     expect(ref.connector).toBe('fabric-gateway');
@@ -87,7 +96,7 @@ describe('against the embedded network', () => {
   });
 
   test.each(['node-crypto', 'sdk-default'])('submit and evaluate succeed with phases (%s signer, verification on)', async (signer) => {
-    const c = await open(handle!.ref, 0, 1, signer);
+    const c = await open(handle!.ref, { signer, transport });
     const account = unique('acct');
     const out = await c.submit({ contract: 'simple', fn: 'open', args: [account, '100'] });
     expect(out.message).toBeUndefined();
@@ -101,7 +110,7 @@ describe('against the embedded network', () => {
   });
 
   test("a chaincode error fails at endorse with the chaincode's message", async () => {
-    const c = await open(handle!.ref);
+    const c = await open(handle!.ref, { transport });
     const out = await c.submit({ contract: 'counter', fn: 'fail', args: ['custom boom 42'] });
     expect(out).toMatchObject({ ok: false, stage: 'endorse', reason: 'endorse: chaincode error' });
     expect(out.message).toContain('custom boom 42');
@@ -114,7 +123,7 @@ describe('against the embedded network', () => {
   });
 
   test('an unknown function fails cleanly', async () => {
-    const c = await open(handle!.ref);
+    const c = await open(handle!.ref, { transport });
     const out = await c.submit({ contract: 'simple', fn: 'noSuchFunction', args: [] });
     expect(out).toMatchObject({ ok: false, stage: 'endorse', reason: 'endorse: unknown function' });
     expect(out.message).toContain('noSuchFunction');
@@ -126,8 +135,8 @@ describe('against the embedded network', () => {
   test("two workers' connectors at once, each with its own identity", async () => {
     const net = await loadFabricNetwork(handle!.ref.file!);
     expect(selectWorkerTarget(net, 0).identity.name).not.toBe(selectWorkerTarget(net, 1).identity.name);
-    const w0 = await open(handle!.ref, 0, 2);
-    const w1 = await open(handle!.ref, 1, 2);
+    const w0 = await open(handle!.ref, { workerIndex: 0, workerCount: 2, transport });
+    const w1 = await open(handle!.ref, { workerIndex: 1, workerCount: 2, transport });
     const accounts = Array.from({ length: 6 }, () => unique('w'));
     const outs = await Promise.all(
       accounts.map((a, i) => (i % 2 === 0 ? w0 : w1).submit({ contract: 'simple', fn: 'open', args: [a, String(i)] })),
@@ -138,7 +147,7 @@ describe('against the embedded network', () => {
   });
 
   test('an MVCC conflict comes back as reason MVCC_READ_CONFLICT', async () => {
-    const c = await open(handle!.ref);
+    const c = await open(handle!.ref, { transport });
     // Endorsement reads committed state, so two increments endorsed before either commits read the
     // same version; the second to validate in the block is invalid.
     let outs: TxOutcome[] = [];
@@ -155,7 +164,7 @@ describe('against the embedded network', () => {
   });
 });
 
-describe('network stopped mid-flight', () => {
+describe.each(TRANSPORT_KINDS)('network stopped mid-flight, transport %s', (transport) => {
   test('pending calls become failures, not exceptions', async () => {
     const file = join(dir, 'slow.yaml');
     // Blocks are cut only after 30 s, so every submit is still waiting for its commit status when the
@@ -164,7 +173,7 @@ describe('network stopped mid-flight', () => {
     const slow = await startNetwork(file);
     let stopped = false;
     try {
-      const c = await open(slow.ref);
+      const c = await open(slow.ref, { transport });
       const pending = Array.from({ length: 4 }, () =>
         c.submit({ contract: 'simple', fn: 'open', args: [unique('s'), '1'], timeoutMs: 25_000 }),
       );

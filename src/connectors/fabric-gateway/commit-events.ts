@@ -9,7 +9,6 @@
  * commit, which sends nothing until a block commits, and gives no such proof.)
  */
 import { createRequire } from 'node:module';
-import type { Client, ClientDuplexStream } from '@grpc/grpc-js';
 import * as protos from '@hyperledger/fabric-protos';
 import type { SigningSetup } from './signer.ts';
 
@@ -43,6 +42,20 @@ export interface WatcherIdentity {
   signing: SigningSetup;
 }
 
+/** The stream a {@link DeliverClient} opens: grpc-js's ClientDuplexStream, or h2-client.ts's call. */
+export interface DeliverCall {
+  write(message: Buffer): unknown;
+  cancel(): void;
+  on(event: 'data', listener: (message: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/** What the watcher needs of a gRPC client: grpc-js's Client and h2-client.ts's both have it. */
+export interface DeliverClient {
+  makeBidiStreamRequest(method: string, serialize: (b: Buffer) => Buffer, deserialize: (b: Buffer) => Buffer): DeliverCall;
+}
+
 const DELIVER_FILTERED = '/protos.Deliver/DeliverFiltered';
 const SWEEP_MS = 100;
 
@@ -57,14 +70,14 @@ export class StreamRefused extends Error {}
 /** One DeliverFiltered stream of one channel and the transactions waiting on it. */
 export class CommitWatcher {
   readonly channel: string;
-  readonly #call: ClientDuplexStream<Buffer, Buffer>;
+  readonly #call: DeliverCall;
   readonly #onBroken: ((why: string) => void) | undefined;
   readonly #waiters = new Map<string, Waiter[]>();
   #sweep: NodeJS.Timeout | undefined;
   #broken: string | undefined;
   #closed = false;
 
-  private constructor(channel: string, call: ClientDuplexStream<Buffer, Buffer>, onBroken: ((why: string) => void) | undefined) {
+  private constructor(channel: string, call: DeliverCall, onBroken: ((why: string) => void) | undefined) {
     this.channel = channel;
     this.#call = call;
     this.#onBroken = onBroken;
@@ -77,9 +90,9 @@ export class CommitWatcher {
    * @throws StreamRefused when the peer answers with a status (FORBIDDEN: the identity may not read
    *   blocks; NOT_FOUND: no such channel), an error (UNIMPLEMENTED: no Deliver service), or nothing.
    */
-  static open(client: Client, channel: string, id: WatcherIdentity, openTimeoutMs: number, onBroken?: (why: string) => void): Promise<CommitWatcher> {
+  static open(client: DeliverClient, channel: string, id: WatcherIdentity, openTimeoutMs: number, onBroken?: (why: string) => void): Promise<CommitWatcher> {
     const envelope = seekEnvelope(channel, id);
-    const call = client.makeBidiStreamRequest<Buffer, Buffer>(DELIVER_FILTERED, (b) => b, (b) => b);
+    const call = client.makeBidiStreamRequest(DELIVER_FILTERED, (b) => b, (b) => b);
     return envelope.then(
       (bytes) =>
         new Promise<CommitWatcher>((resolve, reject) => {

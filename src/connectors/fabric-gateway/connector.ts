@@ -1,6 +1,6 @@
 /**
  * The fabric-gateway connector: one gRPC client, one identity and one fabric-gateway Gateway per
- * worker process. submit() runs Fabric's endorse -> order -> commit flow with the lower-level
+ * worker process (grpc-js's, or h2-client.ts's lighter one: connector option `transport`). submit() runs Fabric's endorse -> order -> commit flow with the lower-level
  * proposal API so that each phase can be timed and each failure attributed to its phase. Commits are
  * seen on one filtered-block stream per channel (commit-events.ts), or asked for with one CommitStatus
  * call per transaction where that stream cannot be had.
@@ -17,8 +17,9 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { ConfigError } from '../../config/errors.ts';
 import type { Connector, ConnectorContext, ConnectorFactory, TxOutcome, TxRequest } from '../types.ts';
-import { type CommitWait, CommitWatcher, type WatcherIdentity } from './commit-events.ts';
+import { type CommitWait, CommitWatcher, type DeliverClient, type WatcherIdentity } from './commit-events.ts';
 import { classifyError, commitFailure } from './errors.ts';
+import { Http2GrpcClient } from './h2-client.ts';
 import { channelForRoundLabel, type FabricIdentityConfig, type FabricNetworkConfig, type FabricPeerConfig, loadFabricNetwork, soleChannelOfContracts } from './profile.ts';
 import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
 
@@ -27,6 +28,12 @@ export type CommitWaitMode = 'events' | 'status';
 
 /** The names accepted for the connector option `commitWait`. */
 export const COMMIT_WAIT_MODES: readonly CommitWaitMode[] = ['events', 'status'];
+
+/** Which gRPC client carries the calls (connector option `transport`). */
+export type TransportKind = 'http2' | 'grpc-js';
+
+/** The names accepted for the connector option `transport`. */
+export const TRANSPORT_KINDS: readonly TransportKind[] = ['http2', 'grpc-js'];
 
 /** Options read from NetworkRef.options. */
 export interface FabricGatewayOptions {
@@ -38,6 +45,12 @@ export interface FabricGatewayOptions {
    * `status`: one CommitStatus call per transaction.
    */
   commitWait: CommitWaitMode;
+  /**
+   * `http2` (default): ledgerbench's own gRPC client over node:http2 (h2-client.ts), which costs the
+   * client less CPU a call; it honours the profile's message size, TLS name override and keepalive
+   * options. `grpc-js`: @grpc/grpc-js, with every `grpc.*` channel option of the profile.
+   */
+  transport: TransportKind;
 }
 
 /** The identity and gateway peer a worker uses. */
@@ -98,7 +111,16 @@ export function parseGatewayOptions(file: string, options: Record<string, unknow
       `use one of ${COMMIT_WAIT_MODES.join(', ')}`,
     );
   }
-  return { signer: signer as SignerKind, commitWait: commitWait as CommitWaitMode };
+  const transport = options?.transport ?? 'http2';
+  if (typeof transport !== 'string' || !(TRANSPORT_KINDS as readonly string[]).includes(transport)) {
+    throw new ConfigError(
+      file,
+      'options.transport',
+      `unknown transport ${JSON.stringify(transport)}`,
+      `use one of ${TRANSPORT_KINDS.join(', ')}`,
+    );
+  }
+  return { signer: signer as SignerKind, commitWait: commitWait as CommitWaitMode, transport: transport as TransportKind };
 }
 
 /** Fabric's own gRPC client limit, both ways (core.yaml's peer client and the Fabric SDKs): 100 MiB. */
@@ -117,8 +139,8 @@ const DEFAULT_GRPC_OPTIONS: Readonly<ClientOptions> = Object.freeze({
   'grpc.max_send_message_length': FABRIC_MAX_MESSAGE_BYTES,
 });
 
-/** Creates the gRPC client for a peer (TLS when the peer has a TLS root certificate). */
-function newGrpcClient(peer: FabricPeerConfig): Client {
+/** Creates the grpc-js client for a peer (TLS when the peer has a TLS root certificate). */
+function newGrpcJsClient(peer: FabricPeerConfig): Client {
   const options: ClientOptions = { ...DEFAULT_GRPC_OPTIONS, ...peer.grpcOptions };
   if (peer.hostnameOverride) {
     options['grpc.ssl_target_name_override'] = peer.hostnameOverride;
@@ -131,14 +153,53 @@ function newGrpcClient(peer: FabricPeerConfig): Client {
   return new Client(peer.endpoint, creds, options);
 }
 
+/** Creates h2-client.ts's client for a peer, with the profile's options that it honours. */
+function newHttp2Client(peer: FabricPeerConfig): Http2GrpcClient {
+  const options: Record<string, unknown> = { ...DEFAULT_GRPC_OPTIONS, ...peer.grpcOptions };
+  const number = (key: string): number | undefined => (options[key] === undefined ? undefined : Number(options[key]));
+  const override = options['grpc.ssl_target_name_override'];
+  return new Http2GrpcClient({
+    endpoint: peer.endpoint,
+    tlsRootCertPem: peer.tls ? peer.tlsRootCertPem : undefined,
+    serverName: peer.hostnameOverride ?? (typeof override === 'string' ? override : undefined),
+    maxReceiveBytes: number('grpc.max_receive_message_length') ?? FABRIC_MAX_MESSAGE_BYTES,
+    maxSendBytes: number('grpc.max_send_message_length') ?? FABRIC_MAX_MESSAGE_BYTES,
+    keepaliveMs: number('grpc.keepalive_time_ms'),
+    keepaliveTimeoutMs: number('grpc.keepalive_timeout_ms'),
+  });
+}
+
+/** The gRPC client of a worker, of either kind. */
+interface Transport {
+  /**
+   * What fabric-gateway's connect() is given. It types its client as grpc-js's Client but calls only
+   * makeUnaryRequest on it, which Http2GrpcClient has in the same form; the connector's tests run
+   * every call kind (Endorse, Submit, CommitStatus, Evaluate) through both transports.
+   */
+  gatewayClient: Client;
+  deliver: DeliverClient;
+  /** Opens the connection before the first transaction, waiting at most `waitMs`. */
+  warmUp(waitMs: number): Promise<void>;
+  close(): void;
+}
+
+function newTransport(kind: TransportKind, peer: FabricPeerConfig): Transport {
+  if (kind === 'grpc-js') {
+    const client = newGrpcJsClient(peer);
+    return { gatewayClient: client, deliver: client, warmUp: (ms) => warmUp(client, ms), close: () => client.close() };
+  }
+  const client = newHttp2Client(peer);
+  return { gatewayClient: client as unknown as Client, deliver: client, warmUp: (ms) => client.connect(ms), close: () => client.close() };
+}
+
 /** Longest wait for the first connection when a connector is created. */
 const MAX_WARM_UP_MS = 2000;
 
 /**
- * Opens the HTTP/2 connection before the first transaction, so the round's first latencies do not
- * include connection setup. Stops waiting as soon as the connection is up or has failed once: a peer
- * that cannot be reached is not an error here; its transactions fail with a `connection` stage and
- * are counted, like any other failure during a round.
+ * Opens grpc-js's HTTP/2 connection before the first transaction, so the round's first latencies do
+ * not include connection setup. Stops waiting as soon as the connection is up or has failed once: a
+ * peer that cannot be reached is not an error here; its transactions fail with a `connection` stage
+ * and are counted, like any other failure during a round.
  */
 function warmUp(client: Client, waitMs: number): Promise<void> {
   const channel = client.getChannel();
@@ -186,16 +247,16 @@ export const createFabricGatewayConnector: ConnectorFactory = async (ctx: Connec
       "use signer: 'sdk-default' for keys that are not ECDSA P-256",
     );
   }
-  const client = newGrpcClient(peer);
-  await warmUp(client, Math.min(ctx.txTimeoutMs, MAX_WARM_UP_MS));
+  const transport = newTransport(options.transport, peer);
+  await transport.warmUp(Math.min(ctx.txTimeoutMs, MAX_WARM_UP_MS));
   const gateway = connect({
-    client,
+    client: transport.gatewayClient,
     identity: { mspId: identity.mspId, credentials: Buffer.from(identity.certPem) },
     signer: signing.signer,
     hash: signing.hash,
   });
   const watching = options.commitWait === 'events' ? { mspId: identity.mspId, certPem: identity.certPem, signing } : undefined;
-  const connector = new FabricGatewayConnector(gateway, client, net.channel, soleChannelOfContracts(net), ctx.txTimeoutMs, watching);
+  const connector = new FabricGatewayConnector(gateway, transport, net.channel, soleChannelOfContracts(net), ctx.txTimeoutMs, watching);
   connector.channelForLabel = (label) => channelForRoundLabel(net, label);
   // The default channel's stream is open before the first transaction, so none waits for it.
   await connector.watcher(net.channel);
@@ -215,7 +276,7 @@ class FabricGatewayConnector implements Connector {
   /** channel -> chaincode -> Contract, so a transaction does not rebuild them. */
   readonly #contracts = new Map<string, Map<string, Contract>>();
   readonly #gateway: Gateway;
-  readonly #client: Client;
+  readonly #transport: Transport;
   readonly #channel: string;
   /** Contract -> the one channel the file lists it on, for requests that name no channel. */
   readonly #contractChannels: ReadonlyMap<string, string>;
@@ -229,9 +290,9 @@ class FabricGatewayConnector implements Connector {
   readonly #reopenedAt = new Map<string, number>();
   #closed = false;
 
-  constructor(gateway: Gateway, client: Client, channel: string, contractChannels: ReadonlyMap<string, string>, timeoutMs: number, watching: WatcherIdentity | undefined) {
+  constructor(gateway: Gateway, transport: Transport, channel: string, contractChannels: ReadonlyMap<string, string>, timeoutMs: number, watching: WatcherIdentity | undefined) {
     this.#gateway = gateway;
-    this.#client = client;
+    this.#transport = transport;
     this.#channel = channel;
     this.#contractChannels = contractChannels;
     this.#timeoutMs = timeoutMs;
@@ -265,7 +326,7 @@ class FabricGatewayConnector implements Connector {
     const first = !this.#watchers.has(channel);
     const onBroken = (why: string) =>
       console.warn(`fabric-gateway connector: the block stream of channel ${channel} broke (${why}); commits are asked for with CommitStatus until it is reopened`);
-    opening = CommitWatcher.open(this.#client, channel, watching, Math.min(this.#timeoutMs, MAX_STREAM_OPEN_MS), onBroken).then(
+    opening = CommitWatcher.open(this.#transport.deliver, channel, watching, Math.min(this.#timeoutMs, MAX_STREAM_OPEN_MS), onBroken).then(
       (w) => w,
       (err: Error) => {
         if (first) console.warn(`fabric-gateway connector: no block stream for channel ${channel} (${err.message}); commits are asked for with CommitStatus, one call per transaction`);
@@ -361,7 +422,7 @@ class FabricGatewayConnector implements Connector {
     this.#closed = true;
     for (const w of this.#watchers.values()) w?.close();
     this.#gateway.close();
-    this.#client.close();
+    this.#transport.close();
   }
 
   #channelOf(req: TxRequest): string {

@@ -9,6 +9,8 @@ export {
   type FabricGatewayOptions,
   parseGatewayOptions,
   selectWorkerTarget,
+  TRANSPORT_KINDS,
+  type TransportKind,
   type WorkerTarget,
 } from './connector.ts';
 export { classifyError, type GatewayPhase, validationCodeName } from './errors.ts';
