@@ -13,7 +13,8 @@
  * Every worker is a child process of this script running the same file with `--worker`; the network
  * is a child of the parent. Set PROFILE_NETWORK=1 / PROFILE_WORKER=1 to have those processes write
  * V8 CPU profiles (--cpu-prof) into PROFILE_DIR (default /tmp); WORKER_NODE_FLAGS and NETWORK_NODE_FLAGS
- * add node flags to the workers and to the network (e.g. `--max-semi-space-size=64`).
+ * add node flags to the workers and to the network (e.g. `--max-semi-space-size=64`); TRANSPORT picks
+ * the connector's transport (http2, the default, or grpc-js).
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,6 @@ import { load } from 'js-yaml';
 import { createFabricGatewayConnector } from '../src/connectors/fabric-gateway/index.ts';
 import type { NetworkRef } from '../src/connectors/types.ts';
 import { startNetwork } from '../src/network/index.ts';
-import { diff, threads } from './threads-tmp.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +57,6 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
   let ok = 0;
   let failed = 0;
   const reasons = new Map<string, number>();
-  const th0 = threads('self');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
@@ -91,7 +90,6 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
   await (rate ? paced(rate) : Promise.all(Array.from({ length: inflight }, loop)));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  console.error(JSON.stringify({ user: cpu.user / 1000, sys: cpu.system / 1000, threads: diff(th0, threads('self')) }));
   await connector.close();
   process.send?.({ type: 'done', ok, failed, elapsed, cpuS: (cpu.user + cpu.system) / 1e6, reasons: Object.fromEntries(reasons) });
 }
