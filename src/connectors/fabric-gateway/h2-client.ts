@@ -261,11 +261,14 @@ export class Http2GrpcClient {
       status ??= statusOf(trailers);
     });
     // The server's side has ended. The call is over even where ours is still open (a stream the
-    // server ends while the client could still write), so it is settled now and closed.
+    // server ends while the client could still write), so it is settled now, and such a stream is
+    // closed. One whose both sides have ended is closed already on the wire: a RST_STREAM for it
+    // would count as an invalid frame against the connection, and Node's server drops a connection
+    // after 1,000 of them.
     stream.on('end', () => {
       if (!status) return;
       settle(status.code, status.details, status.metadata);
-      if (!stream.closed) stream.close();
+      if (!stream.closed && !stream.writableEnded) stream.close();
     });
     // A stream error is reported when the stream closes; a connection-level one (refused, reset,
     // TLS) means the server was not reached or went away.
