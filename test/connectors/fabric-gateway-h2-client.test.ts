@@ -133,6 +133,24 @@ describe('unary calls', () => {
     expect(failures.slice(0, 3)).toEqual([]);
   });
 
+  test('thousands of calls in flight on one connection, and thousands expiring at once: every one ends with its own status, none with the connection', async () => {
+    const { port } = await server();
+    const c = client({ endpoint: `127.0.0.1:${port}` });
+    const request = Buffer.alloc(3000, 5);
+    const failures: string[] = [];
+    // The silent calls stay open until their deadline, the echoes are answered meanwhile.
+    const silent = Array.from({ length: 6000 }, () => failure(call(c, '/t.T/Silent', request, Date.now() + 3000)));
+    const echoes = await Promise.all(Array.from({ length: 200 }, () => call(c, '/t.T/Echo', request, Date.now() + 20_000).catch((err: Error) => failures.push(err.message))));
+    expect(failures.slice(0, 3)).toEqual([]);
+    expect(echoes.every((a) => Buffer.isBuffer(a))).toBe(true);
+    // The server ends them at the same deadline; had the client reset streams the server had closed,
+    // the server would have dropped the connection after 1,000 and the rest would be UNAVAILABLE.
+    const codes = new Map<number, number>();
+    for (const err of await Promise.all(silent)) codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
+    expect(Object.fromEntries(codes)).toEqual({ [grpc.status.DEADLINE_EXCEEDED]: 6000 });
+    expect((await call(c, '/t.T/Echo', request, Date.now() + 5000)).length).toBe(3000);
+  });
+
   test("a status is the server's: code, percent-decoded message and the binary details fabric-gateway reads", async () => {
     const { port } = await server();
     const c = client({ endpoint: `127.0.0.1:${port}` });

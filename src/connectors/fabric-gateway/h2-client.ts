@@ -59,6 +59,8 @@ export interface Http2DuplexCall<Req, Res> extends EventEmitter {
 const RECONNECT_BACKOFF_MS = 1000;
 /** How often deadlines are checked while calls are in flight. */
 const DEADLINE_SWEEP_MS = 50;
+/** How long a server gets to end a call past its deadline itself before the client resets the stream. */
+const DEADLINE_GRACE_MS = 2000;
 /** HTTP status -> gRPC code, for answers that are not gRPC (a proxy's, a wrong port's): the spec's table. */
 const HTTP_STATUS_CODES: Readonly<Record<number, number>> = {
   400: GrpcStatus.INTERNAL,
@@ -84,7 +86,12 @@ export function serviceError(code: number, details: string, metadata = new Metad
 interface LiveCall {
   stream: http2.ClientHttp2Stream;
   deadline: number;
+  /** Ends the call with `err` and resets its stream. */
   fail(err: Http2ServiceError): void;
+  /** Ends the call with DEADLINE_EXCEEDED, leaving its stream to the server for a while (see #expire). */
+  expire(): void;
+  /** Set once expired: when the stream is reset if the server has not ended it by then (Date.now()). */
+  resetAt?: number;
 }
 
 /** A gRPC client of one server over one HTTP/2 connection, reopened when it is lost. */
@@ -243,6 +250,12 @@ export class Http2GrpcClient {
         if (!stream.closed) stream.close(err.code === GrpcStatus.CANCELLED ? http2.constants.NGHTTP2_CANCEL : http2.constants.NGHTTP2_INTERNAL_ERROR);
         fail(err);
       },
+      expire: () => {
+        if (done) return;
+        done = true;
+        call.resetAt = Date.now() + DEADLINE_GRACE_MS;
+        fail(serviceError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+      },
     };
     const settle = (code: number, details: string, metadata: Metadata): void => {
       if (done) return;
@@ -275,6 +288,7 @@ export class Http2GrpcClient {
     let streamError: (Error & { code?: string }) | undefined;
     stream.on('error', (err: Error) => (streamError = err));
     stream.on('close', () => {
+      this.#untrack(call); // an expired call is tracked until its stream closes
       if (status) return settle(status.code, status.details, status.metadata);
       const rst = stream.rstCode;
       if (streamError && streamError.code !== 'ERR_HTTP2_STREAM_ERROR') {
@@ -311,10 +325,23 @@ export class Http2GrpcClient {
     this.#sweep = undefined;
   }
 
+  /**
+   * Ends the calls whose deadline has passed. Their streams are not reset at once: the server has the
+   * same deadline (grpc-timeout) and ends them itself at about the same moment, often with its answer
+   * already in this socket's buffer, unread while the timers run. A reset for a stream the server has
+   * closed counts as an invalid frame against the connection (Node's HTTP/2 server drops it after
+   * 1,000), which under overload, with thousands of calls expiring, it would be. A server that has not
+   * ended the stream within DEADLINE_GRACE_MS is not keeping time, and then it is reset.
+   */
   #expire(): void {
     const now = Date.now();
     for (const call of this.#live) {
-      if (call.deadline <= now) call.fail(serviceError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+      if (call.resetAt === undefined) {
+        if (call.deadline <= now) call.expire();
+      } else if (call.resetAt <= now) {
+        this.#untrack(call);
+        if (!call.stream.closed) call.stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
     }
   }
 
