@@ -33,6 +33,7 @@ export function stageOf(url: string, fn: string): string | undefined {
   if (/signer\.ts$/.test(url) || /internal\/crypto\/sig/.test(url)) return 'signing';
   if (/node:(internal\/)?(tls|_tls)|internal\/tls/.test(url)) return 'TLS';
   if (/@grpc\/grpc-js/.test(url)) return 'gRPC (grpc-js)';
+  if (/fabric-gateway\/h2-client\.[jt]s$/.test(url)) return 'gRPC (h2-client)';
   if (/node:(internal\/)?http2|internal\/http2/.test(url)) return 'HTTP/2 (node)';
   if (/node:net|internal\/stream_base_commons|node:internal\/streams/.test(url)) return 'sockets and streams (node)';
   if (/google-protobuf|@hyperledger\/fabric-protos/.test(url)) return 'protobuf';
