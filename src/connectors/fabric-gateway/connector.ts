@@ -26,13 +26,13 @@ import { newSigner, SIGNER_KINDS, type SignerKind } from './signer.ts';
 /** How a submit learns that its transaction committed (connector option `commitWait`). */
 export type CommitWaitMode = 'events' | 'status';
 
-/** The names accepted for the connector option `commitWait`. */
+/** The names accepted for the connector option `commitWait`; the first is the default. */
 export const COMMIT_WAIT_MODES: readonly CommitWaitMode[] = ['events', 'status'];
 
 /** Which gRPC client carries the calls (connector option `transport`). */
 export type TransportKind = 'http2' | 'grpc-js';
 
-/** The names accepted for the connector option `transport`. */
+/** The names accepted for the connector option `transport`; the first is the default. */
 export const TRANSPORT_KINDS: readonly TransportKind[] = ['http2', 'grpc-js'];
 
 /** Options read from NetworkRef.options. */
@@ -93,34 +93,20 @@ function interleaveByOrganization<T extends { mspId: string }>(ids: T[]): T[] {
 
 /** Validates the connector options (NetworkRef.options). */
 export function parseGatewayOptions(file: string, options: Record<string, unknown> | undefined): FabricGatewayOptions {
-  const signer = options?.signer ?? 'node-crypto';
-  if (typeof signer !== 'string' || !(SIGNER_KINDS as readonly string[]).includes(signer)) {
-    throw new ConfigError(
-      file,
-      'options.signer',
-      `unknown signer ${JSON.stringify(signer)}`,
-      `use one of ${SIGNER_KINDS.join(', ')}`,
-    );
+  return {
+    signer: oneOf(file, options, 'signer', 'signer', SIGNER_KINDS),
+    commitWait: oneOf(file, options, 'commitWait', 'commit wait', COMMIT_WAIT_MODES),
+    transport: oneOf(file, options, 'transport', 'transport', TRANSPORT_KINDS),
+  };
+}
+
+/** Option `key` of `options`, one of `choices` (the first when absent), or a ConfigError naming them. */
+function oneOf<T extends string>(file: string, options: Record<string, unknown> | undefined, key: string, what: string, choices: readonly T[]): T {
+  const value = options?.[key] ?? choices[0];
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(file, `options.${key}`, `unknown ${what} ${JSON.stringify(value)}`, `use one of ${choices.join(', ')}`);
   }
-  const commitWait = options?.commitWait ?? 'events';
-  if (typeof commitWait !== 'string' || !(COMMIT_WAIT_MODES as readonly string[]).includes(commitWait)) {
-    throw new ConfigError(
-      file,
-      'options.commitWait',
-      `unknown commit wait ${JSON.stringify(commitWait)}`,
-      `use one of ${COMMIT_WAIT_MODES.join(', ')}`,
-    );
-  }
-  const transport = options?.transport ?? 'http2';
-  if (typeof transport !== 'string' || !(TRANSPORT_KINDS as readonly string[]).includes(transport)) {
-    throw new ConfigError(
-      file,
-      'options.transport',
-      `unknown transport ${JSON.stringify(transport)}`,
-      `use one of ${TRANSPORT_KINDS.join(', ')}`,
-    );
-  }
-  return { signer: signer as SignerKind, commitWait: commitWait as CommitWaitMode, transport: transport as TransportKind };
+  return value as T;
 }
 
 /** Fabric's own gRPC client limit, both ways (core.yaml's peer client and the Fabric SDKs): 100 MiB. */

@@ -13,7 +13,7 @@ import { type Hash, hash, type Signer, signers } from '@hyperledger/fabric-gatew
 /** Which signing implementation a connector uses (connector option `signer`). */
 export type SignerKind = 'node-crypto' | 'sdk-default';
 
-/** The names accepted for the connector option `signer`. */
+/** The names accepted for the connector option `signer`; the first is the default. */
 export const SIGNER_KINDS: readonly SignerKind[] = ['node-crypto', 'sdk-default'];
 
 /** A signer together with the hash fabric-gateway must apply before calling it. */
