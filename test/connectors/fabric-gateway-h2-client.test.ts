@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { type Http2ServiceError, Http2GrpcClient, type Http2Target, MessageReader } from '../../src/connectors/fabric-gateway/h2-client.ts';
 import { createCa, issueCert } from '../../src/network/embedded/identities.ts';
 
@@ -315,6 +315,24 @@ describe('streams', () => {
     cancelled.cancel();
     expect((await ended).code).toBe(grpc.status.CANCELLED);
     await expect.poll(() => seen.cancelled).toBe(1);
+  });
+
+  test('an open stream alone keeps no deadline timer running (it would wake the worker ten times a second)', async () => {
+    const { port } = await server();
+    const c = client({ endpoint: `127.0.0.1:${port}` });
+    const s = c.makeBidiStreamRequest('/t.T/Stream', bytes, bytes);
+    const first = new Promise((r) => s.once('data', r));
+    s.write(Buffer.from('x'));
+    await first;
+    const timers = { set: vi.spyOn(globalThis, 'setInterval'), cleared: vi.spyOn(globalThis, 'clearInterval') };
+    try {
+      await call(c, '/t.T/Echo', Buffer.from('y'), Date.now() + 5000);
+      expect(timers.set).toHaveBeenCalledTimes(1);
+      expect(timers.cleared).toHaveBeenCalledWith(timers.set.mock.results[0].value);
+    } finally {
+      timers.set.mockRestore();
+      timers.cleared.mockRestore();
+    }
   });
 });
 

@@ -57,8 +57,12 @@ export interface Http2DuplexCall<Req, Res> extends EventEmitter {
 
 /** After a failed connection attempt, calls fail at once for this long before the next attempt. */
 const RECONNECT_BACKOFF_MS = 1000;
-/** How often deadlines are checked while calls are in flight. */
-const DEADLINE_SWEEP_MS = 50;
+/**
+ * How often deadlines are checked while calls with one are in flight. The server keeps the same
+ * deadline and answers DEADLINE_EXCEEDED itself, so this is the backstop for a server that does not,
+ * and each check is a wake-up of its own (see #expire).
+ */
+const DEADLINE_SWEEP_MS = 100;
 /** How long a server gets to end a call past its deadline itself before the client resets the stream. */
 const DEADLINE_GRACE_MS = 2000;
 /** HTTP status -> gRPC code, for answers that are not gRPC (a proxy's, a wrong port's): the spec's table. */
@@ -99,6 +103,8 @@ export class Http2GrpcClient {
   readonly #target: Http2Target;
   readonly #authority: string;
   readonly #live = new Set<LiveCall>();
+  /** The calls of #live with a deadline: only while there are some does the sweep run. */
+  readonly #timed = new Set<LiveCall>();
   #session: http2.ClientHttp2Session | undefined;
   #connected: Promise<void> | undefined;
   /** The last connection failure and when it happened, for the back-off. */
@@ -298,7 +304,11 @@ export class Http2GrpcClient {
     });
     if (this.#live.size === 0) session.ref();
     this.#live.add(call);
-    if (Number.isFinite(deadline)) this.#sweep ??= setInterval(() => this.#expire(), DEADLINE_SWEEP_MS).unref();
+    // The block stream has no deadline and lives as long as the connector: it does not keep the sweep going.
+    if (Number.isFinite(deadline)) {
+      this.#timed.add(call);
+      this.#sweep ??= setInterval(() => this.#expire(), DEADLINE_SWEEP_MS).unref();
+    }
     return call;
   }
 
@@ -318,11 +328,12 @@ export class Http2GrpcClient {
   }
 
   #untrack(call: LiveCall): void {
-    if (!this.#live.delete(call) || this.#live.size > 0) return;
+    if (this.#timed.delete(call) && this.#timed.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
     // Like grpc-js's channel: an idle connection does not keep the process alive, a call in flight does.
-    this.#session?.unref();
-    clearInterval(this.#sweep);
-    this.#sweep = undefined;
+    if (this.#live.delete(call) && this.#live.size === 0) this.#session?.unref();
   }
 
   /**
@@ -335,7 +346,7 @@ export class Http2GrpcClient {
    */
   #expire(): void {
     const now = Date.now();
-    for (const call of this.#live) {
+    for (const call of this.#timed) {
       if (call.resetAt === undefined) {
         if (call.deadline <= now) call.expire();
       } else if (call.resetAt <= now) {
