@@ -321,6 +321,7 @@ describe('streams', () => {
     const { port } = await server();
     const c = client({ endpoint: `127.0.0.1:${port}` });
     const s = c.makeBidiStreamRequest('/t.T/Stream', bytes, bytes);
+    s.on('error', () => {}); // CANCELLED when the client is closed after the test
     const first = new Promise((r) => s.once('data', r));
     s.write(Buffer.from('x'));
     await first;

@@ -397,9 +397,16 @@ export class Http2GrpcClient {
     const every = this.#target.keepaliveMs;
     if (!every) return;
     const timeout = this.#target.keepaliveTimeoutMs ?? 20_000;
+    let waiting = false; // one PING at a time
     const pinger = setInterval(() => {
+      if (session.destroyed || session.closed) return clearInterval(pinger); // its 'close' is yet to come
+      if (waiting) return;
+      waiting = true;
       const timer = setTimeout(() => session.destroy(new Error(`no PING answer within ${timeout} ms`)), timeout).unref();
-      session.ping(() => clearTimeout(timer));
+      session.ping(() => {
+        waiting = false;
+        clearTimeout(timer);
+      });
     }, every).unref();
     session.once('close', () => clearInterval(pinger));
   }
