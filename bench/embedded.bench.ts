@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { NetworkRef } from '../src/connectors/types.ts';
 import { load } from 'js-yaml';
+import { median } from '../src/baseline/statistics.ts';
 import { type BenchRoundOptions, normalizeRound } from '../src/config/round.ts';
 import { runRound } from '../src/engine/manager.ts';
 import { openNetwork } from '../src/network/open.ts';
@@ -62,10 +63,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** Enough transactions in flight to saturate the embedded network. */
+const SATURATE = { type: 'fixed-load', opts: { transactionLoad: 400 } } as const;
 
 /** One connector setting to measure: its name in the figures and the connector options it sets. */
 interface Setting {
@@ -94,7 +93,7 @@ async function alternate(settings: Setting[], rateControl: BenchRoundOptions['ra
     runRound(normalizeRound({ ...o, workload: resolve('perf/workloads', o.workload) }, { source: 'bench/embedded.bench.ts', field: '', baseDir: process.cwd(), roundIndex: roundIndex++ }), { network: ref, runId: 'bench-connector-settings' });
   const seen = new Map(settings.map((s) => [s.tag, { tps: [] as number[], client: [] as number[], net: [] as number[] }]));
   try {
-    await run({ label: 'open', workers: 2, txNumber: 2 * transfers, rateControl: { type: 'fixed-load', opts: { transactionLoad: 400 } }, workload: 'open-accounts.ts' }, network.ref);
+    await run({ label: 'open', workers: 2, txNumber: 2 * transfers, rateControl: SATURATE, workload: 'open-accounts.ts' }, network.ref);
     for (let i = 0; i < repeats; i++) {
       for (const setting of settings) {
         const ref = { ...network.ref, options: { ...network.ref.options, ...setting.options } };
@@ -130,8 +129,6 @@ function figuresOf(m: Measured, prefix: string, [a, b]: [string, string]): Recor
   out[`${prefix}${b}_to_${a}_network_cpu_ratio`] = round2(m[b].net / m[a].net);
   return out;
 }
-
-const SATURATE = { type: 'fixed-load', opts: { transactionLoad: 400 } } as const;
 
 /**
  * commitWait `status` (a CommitStatus call per transaction) against `events` (one filtered-block

@@ -46,7 +46,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** One worker: opens an account per transaction with `inflight` transactions always outstanding. */
+/**
+ * One worker: opens an account per transaction, with `inflight` transactions always outstanding, or at
+ * `rate` a second when given.
+ */
 async function worker(index: number, ref: NetworkRef, inflight: number, seconds: number, rate: number | undefined): Promise<void> {
   const connector = await createFabricGatewayConnector({ workerIndex: index, workerCount: 1, network: ref, txTimeoutMs: 30_000 });
   // Warm-up: a few transactions so connection setup and JIT are not in the figures.
@@ -60,30 +63,24 @@ async function worker(index: number, ref: NetworkRef, inflight: number, seconds:
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const out = await connector.submit({ contract: 'simple', fn: 'open', args: [`w${index}-${seq++}`, '1000'] });
-      if (out.ok) ok++;
-      else {
-        failed++;
-        reasons.set(out.reason ?? '?', (reasons.get(out.reason ?? '?') ?? 0) + 1);
-      }
+  /** Opens the next account and counts the outcome. */
+  const openOne = async (): Promise<void> => {
+    const out = await connector.submit({ contract: 'simple', fn: 'open', args: [`w${index}-${seq++}`, '1000'] });
+    if (out.ok) ok++;
+    else {
+      failed++;
+      reasons.set(out.reason ?? '?', (reasons.get(out.reason ?? '?') ?? 0) + 1);
     }
+  };
+  const loop = async (): Promise<void> => {
+    while (performance.now() < end) await openOne();
   };
   const paced = async (perSecond: number): Promise<void> => {
     const pending: Array<Promise<void>> = [];
     for (let i = 0; t0 + (i * 1000) / perSecond < end; i++) {
       const due = t0 + (i * 1000) / perSecond - performance.now();
       if (due > 0) await new Promise((r) => setTimeout(r, due));
-      pending.push(
-        connector.submit({ contract: 'simple', fn: 'open', args: [`w${index}-${seq++}`, '1000'] }).then((out) => {
-          if (out.ok) ok++;
-          else {
-            failed++;
-            reasons.set(out.reason ?? '?', (reasons.get(out.reason ?? '?') ?? 0) + 1);
-          }
-        }),
-      );
+      pending.push(openOne());
     }
     await Promise.all(pending);
   };

@@ -10,6 +10,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { median } from '../src/baseline/statistics.ts';
 import { Http2GrpcClient } from '../src/connectors/fabric-gateway/h2-client.ts';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -69,8 +70,6 @@ function echoServer(): void {
   server.addService({ call: method } as grpc.ServiceDefinition, { call: (_c: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, reply) });
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => process.send?.(err ? { error: err.message } : { port }));
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Figures: `wakeup_us_at_<rate>_per_s`; `unary_<grpcjs|http2>_{closed,rate_200}_us_per_call` (the

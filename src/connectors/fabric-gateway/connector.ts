@@ -1,9 +1,10 @@
 /**
- * The fabric-gateway connector: one gRPC client, one identity and one fabric-gateway Gateway per
- * worker process (grpc-js's, or h2-client.ts's lighter one: connector option `transport`). submit() runs Fabric's endorse -> order -> commit flow with the lower-level
- * proposal API so that each phase can be timed and each failure attributed to its phase. Commits are
- * seen on one filtered-block stream per channel (commit-events.ts), or asked for with one CommitStatus
- * call per transaction where that stream cannot be had.
+ * The fabric-gateway connector: one gRPC client (h2-client.ts's, or grpc-js's: connector option
+ * `transport`), one identity and one fabric-gateway Gateway per worker process. submit() runs
+ * Fabric's endorse -> order -> commit flow with the lower-level proposal API so that each phase can
+ * be timed and each failure attributed to its phase. Commits are seen on one filtered-block stream
+ * per channel (commit-events.ts), or asked for with one CommitStatus call per transaction where that
+ * stream cannot be had.
  */
 import { performance } from 'node:perf_hooks';
 import { type CallOptions, Client, type ClientOptions, connectivityState, credentials, status as GrpcStatus } from '@grpc/grpc-js';
@@ -141,7 +142,7 @@ function newGrpcJsClient(peer: FabricPeerConfig): Client {
 
 /** Creates h2-client.ts's client for a peer, with the profile's options that it honours. */
 function newHttp2Client(peer: FabricPeerConfig): Http2GrpcClient {
-  const options: Record<string, unknown> = { ...DEFAULT_GRPC_OPTIONS, ...peer.grpcOptions };
+  const options = peer.grpcOptions;
   const number = (key: string): number | undefined => (options[key] === undefined ? undefined : Number(options[key]));
   const override = options['grpc.ssl_target_name_override'];
   return new Http2GrpcClient({

@@ -3,8 +3,8 @@
  * Endorse, Submit, CommitStatus and Evaluate (through fabric-gateway, which calls makeUnaryRequest
  * only) and the DeliverFiltered stream (commit-events.ts). grpc-js does the same over the same
  * node:http2, with a call stack of filters, interceptors and per-call timers around it; on this
- * machine one unary call costs the client about half as much CPU without it (bench/connectors.bench.ts,
- * `transport`). The connector option `transport: grpc-js` keeps grpc-js for anything this client
+ * machine one unary call costs the client about half as much CPU without it (`npm run bench --
+ * transport`, bench/transport.bench.ts). The connector option `transport: grpc-js` keeps grpc-js for anything this client
  * does not do (grpc channel options other than the ones in {@link Http2Target}).
  *
  * Wire format (gRPC's PROTOCOL-HTTP2): a POST to /package.Service/Method with content-type
@@ -78,7 +78,7 @@ const HTTP_STATUS_CODES: Readonly<Record<number, number>> = {
 };
 
 /** A new ServiceError-shaped error; `message` reads like grpc-js's ("14 UNAVAILABLE: ..."). */
-export function serviceError(code: number, details: string, metadata = new Metadata()): Http2ServiceError {
+function serviceError(code: number, details: string, metadata = new Metadata()): Http2ServiceError {
   const err = new Error(`${code} ${GrpcStatus[code] ?? 'UNKNOWN'}: ${details}`) as Http2ServiceError;
   err.code = code;
   err.details = details;
@@ -146,16 +146,11 @@ export class Http2GrpcClient {
       answered = true;
       callback(err, value);
     };
-    const call = this.#start(method, options, (err) => finish(err));
-    if (!call) return;
-    const reader = new MessageReader(this.#target.maxReceiveBytes, (message) => {
-      if (answer) return call.fail(serviceError(GrpcStatus.UNIMPLEMENTED, `${method}: more than one message in a unary answer`));
+    const call = this.#start(method, options, (err) => finish(err), (message) => {
+      if (answer) return call?.fail(serviceError(GrpcStatus.UNIMPLEMENTED, `${method}: more than one message in a unary answer`));
       answer = message;
     });
-    call.stream.on('data', (chunk: Buffer) => {
-      const bad = reader.push(chunk);
-      if (bad) call.fail(bad);
-    });
+    if (!call) return;
     call.onStatus = (code, details, metadata) => {
       if (code !== GrpcStatus.OK) return finish(serviceError(code, details, metadata));
       if (!answer) return finish(serviceError(GrpcStatus.UNIMPLEMENTED, `${method}: no message in the answer`));
@@ -181,7 +176,15 @@ export class Http2GrpcClient {
       if (err) events.emit('error', err);
       else events.emit('end');
     };
-    const call = this.#start(method, options, (err) => setImmediate(() => end(err)));
+    const call = this.#start(method, options, (err) => setImmediate(() => end(err)), (message) => {
+      let value: Res;
+      try {
+        value = deserialize(message);
+      } catch (err) {
+        return call?.fail(serviceError(GrpcStatus.INTERNAL, `${method}: undecodable message (${(err as Error).message})`));
+      }
+      if (!ended) events.emit('data', value);
+    });
     events.write = (message: Req): boolean => {
       if (!call || ended) return false;
       const bad = this.#send(call, serialize(message), false);
@@ -190,19 +193,6 @@ export class Http2GrpcClient {
     };
     events.cancel = (): void => call?.fail(serviceError(GrpcStatus.CANCELLED, 'cancelled on the client'));
     if (!call) return events;
-    const reader = new MessageReader(this.#target.maxReceiveBytes, (message) => {
-      let value: Res;
-      try {
-        value = deserialize(message);
-      } catch (err) {
-        return call.fail(serviceError(GrpcStatus.INTERNAL, `${method}: undecodable message (${(err as Error).message})`));
-      }
-      if (!ended) events.emit('data', value);
-    });
-    call.stream.on('data', (chunk: Buffer) => {
-      const bad = reader.push(chunk);
-      if (bad) call.fail(bad);
-    });
     call.onStatus = (code, details, metadata) => end(code === GrpcStatus.OK ? null : serviceError(code, details, metadata));
     return events;
   }
@@ -216,10 +206,11 @@ export class Http2GrpcClient {
   }
 
   /**
-   * Opens the stream of one call, or reports why it cannot be opened through `fail` (after the
-   * caller's listeners are set: on the next turn) and returns undefined.
+   * Opens the stream of one call, whose messages go to `onMessage` one whole message at a time, or
+   * reports why it cannot be opened through `fail` (after the caller's listeners are set: on the next
+   * turn) and returns undefined.
    */
-  #start(method: string, options: Http2CallOptions, fail: (err: Http2ServiceError) => void): (LiveCall & { onStatus?: StatusListener }) | undefined {
+  #start(method: string, options: Http2CallOptions, fail: (err: Http2ServiceError) => void, onMessage: (message: Buffer) => void): (LiveCall & { onStatus?: StatusListener }) | undefined {
     const deadline = options.deadline === undefined ? Infinity : Number(options.deadline);
     const refuse = (err: Http2ServiceError): undefined => {
       queueMicrotask(() => fail(err));
@@ -269,6 +260,11 @@ export class Http2GrpcClient {
       this.#untrack(call);
       call.onStatus?.(code, details, metadata);
     };
+    const reader = new MessageReader(this.#target.maxReceiveBytes, onMessage);
+    stream.on('data', (chunk: Buffer) => {
+      const bad = reader.push(chunk);
+      if (bad) call.fail(bad);
+    });
     let status: { code: number; details: string; metadata: Metadata } | undefined;
     stream.on('response', (head) => {
       const http = Number(head[':status']);
